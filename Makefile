@@ -1,0 +1,57 @@
+# vmem top-level Makefile.
+#
+#   make               module (against KDIR), userspace and selftests
+#   make check         the whole test matrix in emulated machines
+#   make run           the demo: boot an emulated machine, load vmem, use it
+#   make headers_install DESTDIR=... [PREFIX=/usr]
+#
+# Variables: KDIR (kernel build tree), CONFIG and TEST (narrow `make check`
+# to one configuration or test; space-separated lists work too).
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD ?= $(TOP)/build
+PREFIX ?= /usr
+
+# The running kernel's build tree when it has one, else the headers of the
+# harness's default kernel (Debian 12's 6.1).
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
+	     $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+
+.PHONY: all module userspace selftests deps kernels check run bench \
+	headers_install clean help
+
+all: module userspace selftests
+
+module:
+	$(MAKE) -C $(KDIR) M=$(TOP)/kmod modules
+
+userspace:
+	$(MAKE) -C userspace OUT=$(BUILD)/userspace
+
+selftests:
+	$(MAKE) -C selftests OUT=$(BUILD)/selftests
+
+deps:
+	@scripts/deps.sh
+
+kernels: deps
+	@scripts/kernels.sh
+
+check: deps kernels
+	@scripts/check.sh $(foreach c,$(CONFIG),-c $(c)) $(foreach t,$(TEST),-t $(t))
+
+run: deps kernels
+	@scripts/run-demo.sh $(CONFIG)
+
+headers_install:
+	install -D -m 0644 include/uapi/linux/vmem.h \
+		$(DESTDIR)$(PREFIX)/include/linux/vmem.h
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
+	-$(MAKE) -C userspace OUT=$(BUILD)/userspace clean
+	-$(MAKE) -C selftests OUT=$(BUILD)/selftests clean
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '3,11s/^# \{0,1\}//p' Makefile

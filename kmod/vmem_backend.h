@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmem_backend.h - the table through which the core drives SVM or VMX.
+ *
+ * As in NetBSD NVMM's struct nvmm_impl, the core picks one backend at load
+ * and then only calls through this table: it never asks which backend is
+ * in use.  VM and vCPU operations (create, run, get/set state, ...) will be
+ * added here by later work; keep the groups below in that order.
+ */
+#ifndef _VMEM_BACKEND_H
+#define _VMEM_BACKEND_H
+
+#include <linux/types.h>
+
+/**
+ * struct vmem_backend_ops - one hardware virtualization backend
+ * @name:		short name for messages ("svm", "vmx")  [I]
+ * @id:			VMEM_BACKEND_SVM or VMEM_BACKEND_VMX, as
+ *			reported by VMEM_CAP_BACKEND  [I]
+ * @probe:		Called once at load, before anything else.  Returns 0
+ *			if this CPU has the extension and it is usable,
+ *			-ENODEV (silently) if the CPU does not have it at all,
+ *			another negative errno after printing why if the CPU
+ *			has it but it cannot be used (e.g. disabled by BIOS).
+ *			The tri-state lets the core say "no SVM or VMX" only
+ *			when that is the truth.
+ * @hardware_setup:	Called once at load after a successful @probe, in
+ *			process context: read capabilities (and fill the
+ *			capability fields below), allocate per-CPU areas for
+ *			every possible CPU.  Returns 0 or a negative errno,
+ *			having freed what it allocated.
+ * @hardware_unsetup:	Undo @hardware_setup; called at unload or load
+ *			failure, after @cpu_disable ran on every CPU.
+ * @cpu_enable:		Turn virtualization on for the calling CPU.
+ *			Called with interrupts disabled, on the target CPU,
+ *			from CPU hotplug, syscore resume or load.  Returns -EBUSY
+ *			if another hypervisor already owns the CPU (after
+ *			printing so), another negative errno on failure; on
+ *			failure the CPU must be left as it was found.
+ * @cpu_disable:	Turn virtualization off for the calling CPU; only
+ *			called after @cpu_enable succeeded there.  Called
+ *			with interrupts disabled (hotplug, IPI, syscore).
+ * @emergency_disable:	Turn virtualization off for the calling CPU from
+ *			crash, NMI shootdown or emergency reboot context: no
+ *			locks, no allocation, no printing, must not fault
+ *			(exception fixups), idempotent.  Only called on CPUs
+ *			where the core has called (or is calling) @cpu_enable.
+ * @has_tdp:		NPT or EPT present and usable; set by
+ *			@hardware_setup  [I]
+ * @nr_asids:		Address-space tags available (SVM ASIDs; VMX VPIDs:
+ *			65535 if VPID is usable, else 0); set by
+ *			@hardware_setup, kept for the vCPU code  [I]
+ *
+ * The table is written only by @hardware_setup during module init and is
+ * read-only afterwards (__ro_after_init in the backend files).
+ */
+struct vmem_backend_ops {
+	const char *name;
+	u32 id;
+
+	/* Global, at load/unload. */
+	int (*probe)(void);
+	int (*hardware_setup)(void);
+	void (*hardware_unsetup)(void);
+
+	/* Per CPU. */
+	int (*cpu_enable)(void);
+	void (*cpu_disable)(void);
+	void (*emergency_disable)(void);
+
+	/* Capabilities, filled by hardware_setup. */
+	bool has_tdp;
+	u32 nr_asids;
+};
+
+extern struct vmem_backend_ops vmem_svm_ops;
+extern struct vmem_backend_ops vmem_vmx_ops;
+
+/* The backend chosen at load; NULL before that.  [I] */
+extern const struct vmem_backend_ops *vmem_backend;
+
+#endif /* _VMEM_BACKEND_H */

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmem_compat.h - every difference between the supported kernels.
+ *
+ * Supported hosts are Debian 12's 6.1 and its 6.12 backport.  Code outside
+ * this header uses only the vmem_* names below, so that the day an API
+ * moves (upstream is narrowing the CR4 and emergency-virt helpers to KVM
+ * around 6.19) only this file changes.
+ */
+#ifndef _VMEM_COMPAT_H
+#define _VMEM_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/syscore_ops.h>
+#include <asm/reboot.h>
+#include <asm/tlbflush.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "vmem supports Linux 6.1 and newer"
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* System core (suspend/resume/shutdown) hooks                            */
+
+/*
+ * Debian's 6.12.117 carries the newer "struct syscore" API (callbacks take
+ * a data pointer, register_syscore() replaces register_syscore_ops()),
+ * while a vanilla 6.12.0 does not: the stable sublevel where it arrived is
+ * not something LINUX_VERSION_CODE can tell us reliably, so Kbuild probes
+ * the header and defines VMEM_HAVE_STRUCT_SYSCORE.  Without the probe
+ * (e.g. someone builds with a hand-written command line) fall back to the
+ * version number of the one kernel we know has it.
+ */
+#if !defined(VMEM_HAVE_STRUCT_SYSCORE) && !defined(VMEM_NO_STRUCT_SYSCORE) && \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 117)
+#define VMEM_HAVE_STRUCT_SYSCORE 1
+#endif
+
+/*
+ * VMEM_DEFINE_SYSCORE(name, suspend, resume, shutdown) defines, in the one
+ * file that uses it, the registration object for callbacks written with
+ * the old signatures (int suspend(void), void resume(void), ...), plus
+ * vmem_register_syscore_<name>() and vmem_unregister_syscore_<name>().  A
+ * macro rather than inlines so that files including this header do not
+ * get unused statics.
+ */
+#ifdef VMEM_HAVE_STRUCT_SYSCORE
+
+#define VMEM_DEFINE_SYSCORE(name, suspend_fn, resume_fn, shutdown_fn)	\
+static int name##_scadapt_suspend(void *data)				\
+{									\
+	return suspend_fn();						\
+}									\
+static void name##_scadapt_resume(void *data)				\
+{									\
+	resume_fn();							\
+}									\
+static void name##_scadapt_shutdown(void *data)				\
+{									\
+	shutdown_fn();							\
+}									\
+static const struct syscore_ops name##_syscore_ops = {			\
+	.suspend	= name##_scadapt_suspend,			\
+	.resume		= name##_scadapt_resume,			\
+	.shutdown	= name##_scadapt_shutdown,			\
+};									\
+static struct syscore name##_syscore = {				\
+	.ops		= &name##_syscore_ops,			\
+};									\
+static void vmem_register_syscore_##name(void)				\
+{									\
+	register_syscore(&name##_syscore);				\
+}									\
+static void vmem_unregister_syscore_##name(void)			\
+{									\
+	unregister_syscore(&name##_syscore);				\
+}
+
+#else /* !VMEM_HAVE_STRUCT_SYSCORE */
+
+#define VMEM_DEFINE_SYSCORE(name, suspend_fn, resume_fn, shutdown_fn)	\
+static struct syscore_ops name##_syscore_ops = {			\
+	.suspend	= suspend_fn,					\
+	.resume		= resume_fn,				\
+	.shutdown	= shutdown_fn,					\
+};									\
+static void vmem_register_syscore_##name(void)				\
+{									\
+	register_syscore_ops(&name##_syscore_ops);			\
+}									\
+static void vmem_unregister_syscore_##name(void)			\
+{									\
+	unregister_syscore_ops(&name##_syscore_ops);			\
+}
+
+#endif /* VMEM_HAVE_STRUCT_SYSCORE */
+
+/* ---------------------------------------------------------------------- */
+/* Emergency (crash/NMI shootdown/emergency reboot) virtualization off    */
+
+/*
+ * Exported GPL on both Debian kernels (6.1 has it backported).  The kernel
+ * holds exactly one callback and WARNs if a second one is registered, which
+ * is why vmem refuses to load beside KVM (see vmem_virt.c).
+ */
+typedef cpu_emergency_virt_cb vmem_emergency_cb;
+
+static inline void vmem_emergency_register(vmem_emergency_cb *cb)
+{
+	cpu_emergency_register_virt_callback(cb);
+}
+
+static inline void vmem_emergency_unregister(vmem_emergency_cb *cb)
+{
+	cpu_emergency_unregister_virt_callback(cb);
+}
+
+/* ---------------------------------------------------------------------- */
+/* CR4                                                                     */
+
+/*
+ * cr4_set_bits()/cr4_clear_bits() are inlines over the exported
+ * cr4_update_irqsoff(); they keep the per-CPU CR4 shadow coherent, which a
+ * raw write to CR4 would not.  Same on 6.1 and 6.12.
+ */
+static inline unsigned long vmem_cr4_read(void)
+{
+	return cr4_read_shadow();
+}
+
+static inline void vmem_cr4_set(unsigned long mask)
+{
+	cr4_set_bits(mask);
+}
+
+static inline void vmem_cr4_clear(unsigned long mask)
+{
+	cr4_clear_bits(mask);
+}
+
+#endif /* _VMEM_COMPAT_H */

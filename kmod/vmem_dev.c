@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmem_dev.c - /dev/vmem and the system ioctls.
+ *
+ * The system fd carries no state yet; VM creation will hang VM fds off it.
+ * Every structure in the ABI is fixed-width, so 32-bit callers use the
+ * same handler.
+ */
+#define pr_fmt(fmt) "vmem: " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include <linux/vmem.h>
+
+#include "vmem_backend.h"
+#include "vmem_core.h"
+
+static_assert(sizeof(struct vmem_limits) == 64);
+
+static long vmem_check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case VMEM_CAP_BACKEND:
+		return vmem_backend->id;
+	case VMEM_CAP_HW_MMU:
+		return vmem_config.tdp;
+	case VMEM_CAP_SHADOW_MMU:
+		/* Not written yet. */
+		return 0;
+	case VMEM_CAP_MAX_VMS:
+		return vmem_config.max_vms;
+	case VMEM_CAP_MAX_VCPUS:
+		return vmem_config.max_vcpus;
+	case VMEM_CAP_MAX_MEMSLOTS:
+		return vmem_config.max_memslots;
+	case VMEM_CAP_MAX_MEM_MB:
+		return vmem_config.max_mem_mb;
+	case VMEM_CAP_NR_CPUS:
+		return vmem_virt_nr_cpus();
+	default:
+		return 0;
+	}
+}
+
+static long vmem_get_limits(struct vmem_limits __user *ulimits)
+{
+	struct vmem_limits limits;
+	int i;
+
+	if (copy_from_user(&limits, ulimits, sizeof(limits)))
+		return -EFAULT;
+	if (limits.flags || limits.pad)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(limits.reserved); i++)
+		if (limits.reserved[i])
+			return -EINVAL;
+
+	limits.max_vms = vmem_config.max_vms;
+	limits.max_vcpus = vmem_config.max_vcpus;
+	limits.max_memslots = vmem_config.max_memslots;
+	limits.max_mem_bytes = (u64)vmem_config.max_mem_mb << 20;
+	limits.max_gpa_bits = vmem_config.max_gpa_bits;
+
+	if (copy_to_user(ulimits, &limits, sizeof(limits)))
+		return -EFAULT;
+	return 0;
+}
+
+static long vmem_dev_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	switch (cmd) {
+	case VMEM_GET_API_VERSION:
+		/* Refused so that the argument can be given a meaning later. */
+		if (arg)
+			return -EINVAL;
+		return VMEM_API_VERSION;
+	case VMEM_CHECK_EXTENSION:
+		return vmem_check_extension(arg);
+	case VMEM_GET_LIMITS:
+		return vmem_get_limits((struct vmem_limits __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations vmem_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= vmem_dev_ioctl,
+	.compat_ioctl	= vmem_dev_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* Registered once at load; the udev rule gives it group vmem.  [I] */
+static struct miscdevice vmem_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "vmem",
+	.fops	= &vmem_dev_fops,
+	.mode	= 0660,
+};
+
+int vmem_dev_init(void)
+{
+	int r;
+
+	r = misc_register(&vmem_miscdev);
+	if (r)
+		pr_err("cannot register /dev/vmem (error %d)\n", r);
+	return r;
+}
+
+void vmem_dev_exit(void)
+{
+	misc_deregister(&vmem_miscdev);
+}

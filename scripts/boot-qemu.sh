@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Boot a test machine under QEMU TCG with SVM.
+# Usage: boot-qemu.sh VMLINUZ INITRAMFS LOG_PREFIX CPU "APPEND" WALL_TIMEOUT
+#   writes LOG_PREFIX.console (ttyS0, the kernel) and LOG_PREFIX.tests (ttyS1)
+#   CPU: e.g. EPYC,+svm,+npt or EPYC,+svm,-npt
+set -uo pipefail
+kernel=$1 initrd=$2 log=$3 cpu=$4 append=$5 wall=${6:-900}
+
+base="console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1 loglevel=5"
+base+=" module_blacklist=kvm,kvm_amd,kvm_intel"
+
+timeout --foreground -k 10 "$wall" qemu-system-x86_64 \
+	-accel tcg,thread=multi -smp 2 -cpu "$cpu" -m 2048 \
+	-nographic -no-reboot -nodefaults -serial "file:$log.console" -serial "file:$log.tests" \
+	-monitor none -display none \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "$base $append" </dev/null >"$log.qemu" 2>&1
+
+rc=$?
+[ $rc -eq 124 ] && echo "@@HARNESS TIMEOUT after ${wall}s" >>"$log.tests"
+exit 0

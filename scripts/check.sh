@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Run vmem's test matrix: build the module for each kernel (W=1, sparse),
+# build the selftests, boot every configuration in its emulator, judge the
+# console logs, and print one line per configuration and the totals.
+#
+# Usage: scripts/check.sh [-c CONFIG]... [-t TEST]... [-k]
+#   -c CONFIG  run only this configuration (see scripts/configs.sh)
+#   -t TEST    run only this selftest (name as in selftests/tests.list)
+#   -k         keep going quietly: don't print failing tests' output
+# Environment: VMEM_BUILD (default build/), VMEM_TEST_TIMEOUT (seconds per
+# test, default 180 under QEMU and 1200 under Bochs).
+# Logs: $VMEM_BUILD/logs/<config>/run.console (kernel console), run.tests
+# (test output), results.txt; build logs in $VMEM_BUILD/logs/.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/configs.sh"
+build=${VMEM_BUILD:-$top/build}
+want_cfgs=() want_tests=() quiet=0
+while getopts "c:t:kh" o; do
+	case $o in
+	c) want_cfgs+=("$OPTARG") ;;
+	t) want_tests+=("$OPTARG") ;;
+	k) quiet=1 ;;
+	*) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	esac
+done
+
+# Pick the configurations.
+declare -a cfgs
+while read -r name series emu cpu params; do
+	[ -n "$name" ] || continue
+	if [ ${#want_cfgs[@]} -gt 0 ]; then
+		printf '%s\n' "${want_cfgs[@]}" | grep -qx "$name" || continue
+	fi
+	cfgs+=("$name $series $emu $cpu $params")
+done <<<"$VMEM_CONFIGS"
+if [ ${#cfgs[@]} -eq 0 ]; then
+	echo "check: no configuration matches ${want_cfgs[*]}" >&2
+	exit 2
+fi
+series_used=$(printf '%s\n' "${cfgs[@]}" | awk '{print $2}' | sort -u)
+
+"$top/scripts/kernels.sh" $series_used || exit 1
+mkdir -p "$build/logs"
+results=$build/logs/results.txt
+: >"$results"
+
+# ---- builds: one result per kernel, failing on any warning -------------
+for s in $series_used; do
+	rel=$(cat "$top/.cache/kernels/$s/release")
+	log=$build/logs/build-$s.log
+	if "$top/scripts/build-module.sh" "$rel" "$build/$s" >"$log" 2>&1; then
+		nw=$(grep -cE '(warning|error):' "$log")
+		if [ "$nw" -eq 0 ]; then
+			echo "RESULT PASS build/$s-W1-sparse clean" >>"$results"
+		else
+			echo "RESULT FAIL build/$s-W1-sparse $nw warning(s), see $log" >>"$results"
+		fi
+	else
+		echo "RESULT FAIL build/$s-W1-sparse build failed, see $log" >>"$results"
+	fi
+done
+
+make -s -C "$top/selftests" OUT="$build/selftests" >"$build/logs/selftests-build.log" 2>&1 &&
+	make -s -C "$top/userspace" OUT="$build/userspace" >"$build/logs/userspace-build.log" 2>&1
+ubuild=$?
+if [ $ubuild -eq 0 ]; then
+	echo "RESULT PASS build/userspace-selftests clean" >>"$results"
+else
+	echo "RESULT FAIL build/userspace-selftests see $build/logs/*-build.log" >>"$results"
+fi
+
+# ---- boots ----------------------------------------------------------------
+run_config() {	# name series emu cpu params
+	local name=$1 series=$2 emu=$3 cpu=$4 params=$5
+	local dir=$build/logs/$name ko=$build/$series/kmod/vmem.ko
+	local rel tlimit wall list append
+	rm -rf "$dir" && mkdir -p "$dir"
+	rel=$(cat "$top/.cache/kernels/$series/release")
+	list=$dir/tests.list
+	if [ ${#want_tests[@]} -gt 0 ]; then
+		printf '%s\n' "${want_tests[@]}" >"$list"
+	else
+		cp "$build/selftests/tests.list" "$list"
+	fi
+	if [ ! -f "$ko" ] || [ $ubuild -ne 0 ]; then
+		while read -r t; do
+			echo "RESULT FAIL $name/$t not run: build failed"
+		done <"$list" >"$dir/results.txt"
+		echo "RESULT FAIL $name/lifecycle not run: build failed" >>"$dir/results.txt"
+		return
+	fi
+	mkdir -p "$dir/extra/bin"
+	cp "$build/userspace/vmem" "$dir/extra/bin/" 2>/dev/null
+	"$top/scripts/mkinitramfs.sh" "$dir/initrd.gz" "$ko" "$build/selftests" "$dir/extra"
+	case $emu in
+	qemu) tlimit=${VMEM_TEST_TIMEOUT:-180}; wall=$((600 + 60 * $(wc -l <"$list"))) ;;
+	bochs) tlimit=${VMEM_TEST_TIMEOUT:-1200}; wall=$((900 + 240 * $(wc -l <"$list"))) ;;
+	esac
+	append="vmemtest_timeout=$tlimit vmemtest_only=$(paste -sd, "$list")"
+	[ "$params" != "-" ] && append+=" vmemtest_params=$params"
+	local t0=$SECONDS
+	"$top/scripts/boot-$emu.sh" "$top/.cache/kernels/$series/vmlinuz" "$dir/initrd.gz" \
+		"$dir/run" "$cpu" "$append" "$wall"
+	awk -v cfg="$name" -v list="$list" -f "$top/scripts/parse-console.awk" \
+		"$dir/run.console" "$dir/run.tests" >"$dir/results.txt"
+	echo "$((SECONDS - t0))" >"$dir/seconds"
+}
+
+# QEMU machines take both cores one after another; Bochs is single-threaded
+# and runs beside them.
+lane() {
+	local emu=$1 c
+	for c in "${cfgs[@]}"; do
+		set -- $c
+		[ "$3" = "$emu" ] && run_config "$@"
+	done
+}
+lane qemu &
+lane bochs &
+wait
+
+# ---- report ---------------------------------------------------------------
+for c in "${cfgs[@]}"; do
+	set -- $c
+	cat "$build/logs/$1/results.txt" >>"$results"
+done
+grep -E '^RESULT (FAIL|SKIP)' "$results" | sed 's/^RESULT //'
+if [ $quiet -eq 0 ]; then
+	grep '^RESULT FAIL' "$results" | awk '{print $3}' | while IFS=/ read -r cfg t; do
+		log=$build/logs/$cfg/run.tests
+		[ -f "$log" ] || continue
+		echo "---- $cfg/$t (from $log) ----"
+		if grep -q "^@@VMEM BEGIN $t" "$log"; then
+			tr -d '\r' <"$log" | sed -n "/^@@VMEM BEGIN $t\$/,/^@@VMEM END $t /p" | tail -n 60
+		fi
+		echo "---- kernel console (tail of ${log%.tests}.console) ----"
+		tr -d '\r' <"${log%.tests}.console" | tail -n 25
+	done
+fi
+echo
+printf '%-24s %6s %6s %6s %6s\n' configuration passed failed skipped secs
+for c in "${cfgs[@]}" build; do
+	set -- $c
+	if [ "$1" = build ]; then
+		pat='build/'
+		secs=-
+	else
+		pat="$1/"
+		secs=$(cat "$build/logs/$1/seconds" 2>/dev/null || echo -)
+	fi
+	awk -v pat="$pat" -v name="$1" -v secs="$secs" '
+		index($3, pat) == 1 { n[$2]++ }
+		END { printf "%-24s %6d %6d %6d %6s\n", name, n["PASS"], n["FAIL"], n["SKIP"], secs }' "$results"
+done
+awk '{ n[$2]++ } END {
+	printf "%d passed, %d failed", n["PASS"], n["FAIL"]
+	if (n["SKIP"]) printf ", %d skipped", n["SKIP"]
+	printf "\n"
+	exit n["FAIL"] > 0 }' "$results"

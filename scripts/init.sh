@@ -1,0 +1,60 @@
+#!/bin/busybox sh
+# /init of the test machines: load vmem, run the selftests, report on the
+# second serial port (ttyS1) between @@VMEM markers that
+# scripts/parse-console.awk reads.  The kernel console stays on ttyS0, so
+# kernel messages never cut into test output; each marker is also written
+# to the kernel log, so a kernel problem can be pinned on the test that
+# was running.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmp /tmp
+stty -F /dev/ttyS1 115200 raw -echo 2>/dev/null
+exec </dev/null >/dev/ttyS1 2>&1
+mark() { echo "@@VMEM $*"; echo "vmemtest: $*" >/dev/kmsg; }
+
+# Settings come from the kernel command line: vmemtest_<key>=<value>.
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^vmemtest_$1=//p"; }
+timeout_s=$(arg timeout); : "${timeout_s:=120}"
+only=$(arg only | tr , ' ')
+params=$(arg params | tr , ' ')
+mode=$(arg mode); : "${mode:=test}"
+export VMEM_KO=/lib/vmem.ko VMEM_PARAMS="$params"
+
+echo "@@VMEM BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+insmod "$VMEM_KO" $params
+echo "@@VMEM INSMOD rc=$?"
+
+case $mode in
+test)
+	tests=$only
+	[ -n "$tests" ] || tests=$(cat /tests/tests.list)
+	for t in $tests; do
+		mark "BEGIN $t"
+		start=$(cut -d. -f1 /proc/uptime)
+		timeout -s KILL "$timeout_s" "/tests/$t"
+		rc=$?
+		end=$(cut -d. -f1 /proc/uptime)
+		mark "END $t rc=$rc secs=$((end - start))"
+		# A test must leave vmem loaded; put it back so the next one runs.
+		[ -e /sys/module/vmem ] || insmod "$VMEM_KO" $params
+	done
+	;;
+demo)
+	/bin/demo.sh
+	;;
+esac
+
+echo "@@VMEM DMESG-BEGIN"
+dmesg
+echo "@@VMEM DMESG-END"
+# Unload last: the module WARNs (and panic_on_warn fails the run) on a leak.
+rmmod vmem
+echo "@@VMEM RMMOD rc=$?"
+mark "DONE"
+# Let the UARTs drain before the machine goes away.
+sleep 1
+poweroff -f
