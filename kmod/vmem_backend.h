@@ -12,6 +12,13 @@
 
 #include <linux/types.h>
 
+struct vmem_vm;
+struct vmem_vcpu;
+struct vmem_segment;
+struct vmem_sregs;
+struct vmem_debugregs;
+struct vmem_tdp_format;
+
 /**
  * struct vmem_backend_ops - one hardware virtualization backend
  * @name:		short name for messages ("svm", "vmx")  [I]
@@ -68,9 +75,73 @@ struct vmem_backend_ops {
 	void (*cpu_disable)(void);
 	void (*emergency_disable)(void);
 
+	/*
+	 * VMs and vCPUs.  Called by the core (vmem_vm.c, vmem_vcpu.c) in
+	 * process context unless said otherwise.  Each vCPU op runs under
+	 * vcpu->mutex.  Errors are negative errnos; state is unchanged on
+	 * error.
+	 */
+	int (*vm_init)(struct vmem_vm *vm);
+	void (*vm_destroy)(struct vmem_vm *vm);
+	/* Allocate the VMCB/VMCS and put the vCPU in its reset state
+	 * (real mode, CS:IP f000:fff0, as after INIT). */
+	int (*vcpu_create)(struct vmem_vcpu *vcpu);
+	void (*vcpu_destroy)(struct vmem_vcpu *vcpu);
+
+	/* State, through the ABI's own structures.  GPRs and RIP live in
+	 * vcpu->regs/vcpu->rip; RFLAGS and everything else here. */
+	u64 (*get_rflags)(struct vmem_vcpu *vcpu);
+	void (*set_rflags)(struct vmem_vcpu *vcpu, u64 rflags);
+	void (*get_segment)(struct vmem_vcpu *vcpu, struct vmem_segment *seg,
+			    int which);
+	void (*get_sregs)(struct vmem_vcpu *vcpu, struct vmem_sregs *sregs);
+	/* Refuses (-EINVAL) what the hardware would refuse at entry. */
+	int (*set_sregs)(struct vmem_vcpu *vcpu, const struct vmem_sregs *sregs);
+	void (*get_debugregs)(struct vmem_vcpu *vcpu,
+			      struct vmem_debugregs *dregs);
+	int (*set_debugregs)(struct vmem_vcpu *vcpu,
+			     const struct vmem_debugregs *dregs);
+	/* MSRs kept by the backend (VMCB/VMCS fields, switched MSRs):
+	 * -ENOENT if @index is not one of them, -EINVAL for a bad value. */
+	int (*get_msr)(struct vmem_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct vmem_vcpu *vcpu, u32 index, u64 data);
+	/* Current CPL, from the hidden SS/CS state. */
+	int (*get_cpl)(struct vmem_vcpu *vcpu);
+
+	/* Events: may the guest take an external interrupt / NMI now, and
+	 * ask for an exit when it can. */
+	bool (*interrupt_allowed)(struct vmem_vcpu *vcpu);
+	bool (*nmi_allowed)(struct vmem_vcpu *vcpu);
+	void (*enable_irq_window)(struct vmem_vcpu *vcpu, bool enable);
+
+	/*
+	 * Enter the guest once.  Called with preemption and interrupts
+	 * disabled, the guest FPU loaded, and vcpu->mode == VMEM_IN_GUEST.
+	 * Handles VMEM_REQ_TLB_FLUSH, injects queued events, syncs
+	 * vcpu->regs/rip in and out, runs the guest, and records the exit.
+	 * Host interrupts and NMIs that arrive in the guest stay pending
+	 * until the caller enables interrupts.
+	 */
+	void (*run)(struct vmem_vcpu *vcpu);
+	/*
+	 * Optional: handle the exit just recorded while still in the
+	 * entry's context (interrupts off, guest FPU loaded), for exits
+	 * that need nothing that sleeps (CPUID, MSRs in the allowed set).
+	 * Returns true if handled and the guest may be entered again.
+	 */
+	bool (*handle_exit_fast)(struct vmem_vcpu *vcpu);
+	/*
+	 * Handle the exit recorded by @run: preemptible, may sleep.
+	 * Returns 1 to enter the guest again, 0 to return to the VMM with
+	 * vcpu->run->exit_reason set, or -errno.
+	 */
+	int (*handle_exit)(struct vmem_vcpu *vcpu);
+
 	/* Capabilities, filled by hardware_setup. */
 	bool has_tdp;
 	u32 nr_asids;
+	/* PTE format of the nested tables (NPT or EPT).  [I] */
+	const struct vmem_tdp_format *tdp_format;
 };
 
 extern struct vmem_backend_ops vmem_svm_ops;

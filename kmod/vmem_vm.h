@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmem_vm.h - VMs and vCPUs: the objects behind the VM and vCPU fds, and
+ * the services the core offers the backends (guest memory, the TDP MMU,
+ * exits to the VMM, and x86 helpers shared by SVM and VMX).
+ *
+ * The core never asks which backend runs; the backends never touch the
+ * p2m, the slots or the TDP tables except through the functions below.
+ *
+ * Protection annotations (see also vmem_core.h):
+ *   [I] immutable after creation      [a] atomic / READ_ONCE-WRITE_ONCE
+ *   [m] vm->lock (mutex)              [s] vm->slots_lock (rwsem)
+ *   [p] vm->p2m_lock (spinlock)       [u] vm->mmu_lock (spinlock)
+ *   [v] the vCPU: only under vcpu->mutex (held by every vCPU-fd ioctl)
+ *   [k] kick protocol, see vmem_vcpu_kick()
+ */
+#ifndef _VMEM_VM_H
+#define _VMEM_VM_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include <linux/vmem.h>
+
+struct vmem_vm;
+struct vmem_vcpu;
+struct page;
+
+/* ---------------------------------------------------------------------- */
+/* Memory slots and the p2m (vmem_mem.c)                                  */
+
+/**
+ * struct vmem_slot - one guest-physical RAM range
+ * @id:		slot id chosen by the VMM
+ * @flags:	VMEM_MEMSLOT_*
+ * @base_gfn:	first guest frame
+ * @npages:	frames in the slot
+ */
+struct vmem_slot {
+	u32 id;
+	u32 flags;
+	u64 base_gfn;
+	u64 npages;
+};
+
+/*
+ * The p2m lives in vm->p2m, an xarray indexed by gfn.  An absent entry is
+ * "untouched".  A present entry is the struct page of a private machine
+ * page owned by the VM.  Later work adds shared, zero and swapped states;
+ * nobody outside vmem_mem.c reads the xarray directly, so they will not
+ * need to know.
+ */
+
+/* Result of vmem_gpa_lookup(): what backs a guest-physical address. */
+enum vmem_gpa_kind {
+	VMEM_GPA_RAM,		/* RAM, writable by the guest */
+	VMEM_GPA_ROM,		/* RAM in a read-only slot */
+	VMEM_GPA_MMIO,		/* no slot: device space, exit to the VMM */
+};
+
+/*
+ * Look up what backs @gpa (caller holds slots_lock for read, or accepts a
+ * racy answer that the fault path re-checks).
+ */
+enum vmem_gpa_kind vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);
+
+/*
+ * The machine page behind @gfn, allocated, zeroed and charged on first
+ * touch.  Returns the page with a reference held (put_page() it), or an
+ * ERR_PTR: -EFAULT outside RAM, -ENOMEM.  May sleep.
+ */
+struct page *vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn);
+
+/*
+ * Copy to/from guest-physical memory, touching (allocating) pages as
+ * needed.  Return 0, -EFAULT if part of the range is not RAM, -ENOMEM.
+ * May sleep.
+ */
+int vmem_read_guest(struct vmem_vm *vm, u64 gpa, void *buf, size_t len);
+int vmem_write_guest(struct vmem_vm *vm, u64 gpa, const void *buf, size_t len);
+
+/*
+ * The one invalidation entry point (DESIGN.md): before any p2m change of
+ * frames [@gfn, @gfn + @npages), drop every derived mapping: TDP entries
+ * (with a TLB flush on every vCPU before its next guest instruction), and
+ * the VMM's mappings.  Caller holds vm->p2m_lock or otherwise excludes
+ * new faults on the range.
+ */
+void vmem_invalidate_range(struct vmem_vm *vm, u64 gfn, u64 npages);
+
+/* ---------------------------------------------------------------------- */
+/* The TDP MMU: NPT and EPT tables built from the p2m (mmu/tdp.c)         */
+
+/**
+ * struct vmem_tdp_format - the PTE format of one backend's nested tables
+ * @present_mask:	bits that make an entry present (NPT: P; EPT: R)
+ * @table_bits:		bits for a non-leaf entry pointing to a table
+ * @leaf_bits:		bits for a 4 KiB leaf, readable and executable
+ * @write_bit:		the write-permission bit
+ * @large_bit:		the page-size bit in a level-2 entry (2 MiB leaf)
+ * @ad_bits:		accessed/dirty bits to set up front, 0 if none
+ * @root_level:		4 (both formats use 4-level walks here)
+ *
+ * The walker and builder are shared; only these bits differ.
+ */
+struct vmem_tdp_format {
+	u64 present_mask;
+	u64 table_bits;
+	u64 leaf_bits;
+	u64 write_bit;
+	u64 large_bit;
+	u64 ad_bits;
+	int root_level;
+};
+
+/* Return of vmem_tdp_fault(). */
+#define VMEM_FAULT_RETRY	0	/* mapped (or raced): enter again */
+#define VMEM_FAULT_MMIO		1	/* not RAM (or a write to ROM) */
+
+/*
+ * Resolve a nested page fault at @gpa.  @write: the access was a write.
+ * Returns VMEM_FAULT_RETRY, VMEM_FAULT_MMIO, or -errno.  May sleep.
+ */
+int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write);
+
+/* Physical address of the VM's TDP root table (for nCR3 / EPTP).  [I] */
+u64 vmem_tdp_root_hpa(struct vmem_vm *vm);
+
+/* ---------------------------------------------------------------------- */
+/* The VM                                                                 */
+
+/**
+ * struct vmem_vm - a virtual machine
+ * @ref:		the VM fd, each vCPU and each VMM mapping hold one [a]
+ * @lock:		serializes configuration (slots, vCPU creation)
+ * @mmu_mode:		VMEM_VM_MMU_HW or VMEM_VM_MMU_SHADOW  [I]
+ * @slots_lock:		faults read, SET_MEMSLOT writes
+ * @slots:		sorted by base_gfn, @nr_slots in use  [s]
+ * @p2m:		gfn -> machine page  [p] to change; RCU to read
+ * @p2m_lock:		orders p2m changes against invalidation
+ * @granted:		guest pages in a backed state  [a]
+ * @overhead:		pages vmem uses for this VM (tables, VMCB/VMCS)  [a]
+ * @inode:		the VM fd's own inode; its mapping is zapped by
+ *			vmem_invalidate_range()  [I]
+ * @mmu_lock:		protects the TDP tables
+ * @mmu_seq:		bumped by every invalidation, so a fault that
+ *			raced with one retries  [u]
+ * @tdp:		the TDP tree (root and format)  [u]
+ * @nr_vcpus:		vCPUs created  [m]
+ * @vcpus:		by id, max_vcpus entries  [m] to write, READ_ONCE
+ * @backend:		backend-private per-VM data  [I]
+ */
+struct vmem_vm {
+	struct kref ref;
+	struct mutex lock;
+	u32 mmu_mode;
+
+	struct rw_semaphore slots_lock;
+	struct vmem_slot *slots;
+	unsigned int nr_slots;
+
+	struct xarray p2m;
+	spinlock_t p2m_lock;
+	atomic_long_t granted;
+	atomic_long_t overhead;
+
+	struct inode *inode;
+
+	spinlock_t mmu_lock;
+	unsigned long mmu_seq;
+	void *tdp;
+
+	unsigned int nr_vcpus;
+	struct vmem_vcpu **vcpus;
+
+	void *backend;
+};
+
+void vmem_vm_get(struct vmem_vm *vm);
+void vmem_vm_put(struct vmem_vm *vm);
+
+/* ---------------------------------------------------------------------- */
+/* The vCPU                                                               */
+
+/* GPRs in instruction-encoding order, so ModRM/REX numbers index them. */
+enum vmem_gpr {
+	VMEM_RAX, VMEM_RCX, VMEM_RDX, VMEM_RBX,
+	VMEM_RSP, VMEM_RBP, VMEM_RSI, VMEM_RDI,
+	VMEM_R8, VMEM_R9, VMEM_R10, VMEM_R11,
+	VMEM_R12, VMEM_R13, VMEM_R14, VMEM_R15,
+	VMEM_NR_GPRS
+};
+
+/* vcpu->mode, for the kick protocol. */
+enum vmem_vcpu_mode {
+	VMEM_OUTSIDE_GUEST = 0,
+	VMEM_IN_GUEST,
+};
+
+/* vcpu->requests bits: work owed before the next entry. */
+#define VMEM_REQ_TLB_FLUSH	0	/* TDP entries were zapped */
+
+/*
+ * What the next VMEM_RUN owes the guest before it runs again: the VMM's
+ * answer to the exit it was given completes the instruction.
+ */
+enum vmem_pending {
+	VMEM_PENDING_NONE = 0,
+	VMEM_PENDING_PIO,		/* IN: data to RAX/memory; strings advance */
+	VMEM_PENDING_MMIO_READ,		/* run->mmio.data to a register */
+	VMEM_PENDING_MMIO_WRITE,	/* nothing to copy, just skip */
+	VMEM_PENDING_HYPERCALL,		/* RAX = run->hypercall.ret */
+	VMEM_PENDING_MSR,		/* RDMSR result or #GP */
+};
+
+/**
+ * struct vmem_vcpu - a virtual CPU
+ * @vm:			the VM (holds a reference)  [I]
+ * @id:			vCPU id  [I]
+ * @mutex:		held by every ioctl on the vCPU fd, RUN included
+ * @run:		the shared run area, one page the VMM mmap()s  [I]
+ * @run_page:		its page  [I]
+ * @regs:		GPRs; current whenever the vCPU is outside the
+ *			guest (backends sync what hardware keeps elsewhere,
+ *			e.g. RAX/RSP in the VMCB, at entry and exit)  [v]
+ * @rip:		the guest RIP, same rule  [v]
+ * @mode:		VMEM_IN_GUEST while between the last stop/request
+ *			check and the exit  [k]
+ * @cpu:		host CPU of the last entry, -1 before the first  [v]
+ * @requests:		VMEM_REQ_* bits  [a]
+ * @pending:		completion owed at the next RUN, with its details:
+ *			@pending_next_rip (RIP after the instruction),
+ *			@pending_reg, @pending_len and @pending_ext (MMIO
+ *			read: register, bytes, 0/'s'/'z' extension)  [v]
+ * @pio:		the string/rep I/O in flight  [v]
+ * @nmi_pending:	an NMI the guest has not taken yet  [v]
+ * @exception:		an exception to deliver at the next entry  [v]
+ * @interrupt:		an external interrupt to deliver at the next entry [v]
+ * @guest_fpu:		the guest's XSAVE area (standard format, 4 KiB)  [v]
+ * @guest_xcr0:		the guest's XCR0  [v]
+ * @cpuid:		the CPUID table the VMM set, @nr_cpuid entries  [v]
+ * @backend:		backend-private per-vCPU data (VMCB, VMCS)  [I]
+ */
+struct vmem_vcpu {
+	struct vmem_vm *vm;
+	u32 id;
+	struct mutex mutex;
+	struct vmem_run *run;
+	struct page *run_page;
+
+	u64 regs[VMEM_NR_GPRS];
+	u64 rip;
+
+	int mode;
+	int cpu;
+	unsigned long requests;
+
+	enum vmem_pending pending;
+	u64 pending_next_rip;
+	u8 pending_reg;
+	u8 pending_len;
+	u8 pending_ext;
+
+	struct {
+		bool string;
+		bool rep;
+		bool in;
+		u8 size;
+		u16 port;
+		u32 count;	/* items in this exit */
+		u8 seg;		/* OUTS source segment (VMEM_SEG_*) */
+		u8 addr_size;	/* 2, 4 or 8 */
+	} pio;
+
+	bool nmi_pending;
+	struct {
+		bool pending;
+		bool has_error;
+		u8 vector;
+		u32 error_code;
+	} exception;
+	struct {
+		bool pending;
+		u8 vector;
+	} interrupt;
+
+	void *guest_fpu;
+	u64 guest_xcr0;
+
+	struct vmem_cpuid_entry *cpuid;
+	u32 nr_cpuid;
+
+	void *backend;
+};
+
+/*
+ * Make a vCPU leave the guest or its wait soon (IPI to the CPU it runs on,
+ * if in the guest).  Race-free with the entry path: the entry sets
+ * vcpu->mode = VMEM_IN_GUEST, then (after a full barrier) checks stop,
+ * requests and signals with interrupts disabled; kickers set their flag
+ * first, then read mode.
+ */
+void vmem_vcpu_kick(struct vmem_vcpu *vcpu);
+
+/* Set @req on every vCPU of @vm and kick them. */
+void vmem_vm_request_all(struct vmem_vm *vm, int req);
+
+/* ---------------------------------------------------------------------- */
+/* x86 helpers shared by the backends (x86/)                              */
+
+/* Segment numbers for get_segment and string I/O. */
+enum vmem_seg {
+	VMEM_SEG_ES, VMEM_SEG_CS, VMEM_SEG_SS, VMEM_SEG_DS,
+	VMEM_SEG_FS, VMEM_SEG_GS, VMEM_SEG_TR, VMEM_SEG_LDTR,
+};
+
+/*
+ * Read guest-virtual memory as the guest would see it at CPL @cpl
+ * (current paging mode, CR0.WP, CR4.PSE/PAE, EFER.LMA/NXE).  Returns 0,
+ * or -EFAULT with *@fault_gpa set when a page is not RAM, or a positive
+ * page-fault error code (bit 0 set = protection) if the guest's tables
+ * do not map it.  May sleep.  (x86/walk.c)
+ */
+int vmem_read_guest_virt(struct vmem_vcpu *vcpu, u64 gva, void *buf,
+			 unsigned int len, u64 *fault_gpa);
+int vmem_write_guest_virt(struct vmem_vcpu *vcpu, u64 gva, const void *buf,
+			  unsigned int len, u64 *fault_gpa);
+
+/*
+ * Instruction decoding for exits (x86/decode.c), never a full emulator.
+ * vmem_insn_fetch() reads up to 15 bytes at CS:RIP.
+ */
+int vmem_insn_fetch(struct vmem_vcpu *vcpu, u8 *insn, unsigned int *len);
+
+/*
+ * Length of the instruction at RIP that caused an intercept of a known
+ * kind (CPUID, RDMSR, WRMSR, HLT, VMMCALL/VMCALL, INVLPG, MOV CR/DR,
+ * RDTSC(P), PAUSE, IRET...): fetches it and checks the opcode, so a
+ * self-modified instruction is noticed.  Returns the length or -errno.
+ * For backends without "next RIP" hardware.
+ */
+int vmem_insn_length(struct vmem_vcpu *vcpu, unsigned int exit_kind);
+
+/* Exit kinds for vmem_insn_length(). */
+enum vmem_insn_kind {
+	VMEM_INSN_CPUID, VMEM_INSN_RDMSR, VMEM_INSN_WRMSR, VMEM_INSN_HLT,
+	VMEM_INSN_VMMCALL, VMEM_INSN_VMCALL, VMEM_INSN_INVLPG,
+	VMEM_INSN_RDTSC, VMEM_INSN_RDTSCP, VMEM_INSN_PAUSE, VMEM_INSN_XSETBV,
+	VMEM_INSN_MONITOR, VMEM_INSN_MWAIT, VMEM_INSN_WBINVD, VMEM_INSN_INVD,
+	VMEM_INSN_ANY,	/* any instruction: full length decode */
+};
+
+/*
+ * Exits handled by the core on behalf of both backends (x86/exits.c).
+ * Each returns 1 to re-enter the guest, 0 to return to the VMM with
+ * vcpu->run filled, or -errno.  They advance RIP themselves.
+ */
+int vmem_exit_cpuid(struct vmem_vcpu *vcpu, unsigned int insn_len);
+int vmem_exit_hlt(struct vmem_vcpu *vcpu, unsigned int insn_len);
+int vmem_exit_hypercall(struct vmem_vcpu *vcpu, unsigned int insn_len);
+int vmem_exit_rdmsr(struct vmem_vcpu *vcpu, unsigned int insn_len);
+int vmem_exit_wrmsr(struct vmem_vcpu *vcpu, unsigned int insn_len);
+/* A nested page fault the TDP MMU could not map: decode, exit MMIO. */
+int vmem_exit_mmio(struct vmem_vcpu *vcpu, u64 gpa, bool write);
+/* Port I/O: the backend decodes its exit information into vcpu->pio. */
+int vmem_exit_pio(struct vmem_vcpu *vcpu, u64 next_rip);
+int vmem_exit_shutdown(struct vmem_vcpu *vcpu);
+int vmem_exit_irq_window(struct vmem_vcpu *vcpu);
+/* Anything else: VMEM_EXIT_INTERNAL with the instruction bytes. */
+int vmem_exit_internal(struct vmem_vcpu *vcpu, u32 suberror, u64 hw_exit);
+int vmem_exit_fail_entry(struct vmem_vcpu *vcpu, u64 reason, u64 qual);
+
+/* Queue a #GP(0) / #UD / #PF for the guest. */
+void vmem_queue_exception(struct vmem_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error_code);
+
+/* The CPUID answer for the guest (x86/cpuid.c): the VMM's table. */
+void vmem_cpuid_lookup(struct vmem_vcpu *vcpu, u32 function, u32 index,
+		       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+
+#endif /* _VMEM_VM_H */
