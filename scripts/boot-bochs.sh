@@ -9,7 +9,7 @@ set -uo pipefail
 kernel=$1 initrd=$2 log=$3 model=$4 append=$5 wall=${6:-1800}
 
 base="console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1 loglevel=5"
-base+=" module_blacklist=kvm,kvm_amd,kvm_intel"
+base+=" module_blacklist=kvm,kvm_amd,kvm_intel softlockup_panic=1 hung_task_panic=1"
 # Bochs 2.7 reports a CPUID.0xD size that disagrees with its AVX-512 state
 # layout (2432 != 2688), which WARNs at boot: keep AVX-512 off.
 base+=" clearcpuid=avx512f"

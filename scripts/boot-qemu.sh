@@ -7,7 +7,7 @@ set -uo pipefail
 kernel=$1 initrd=$2 log=$3 cpu=$4 append=$5 wall=${6:-900}
 
 base="console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1 loglevel=5"
-base+=" module_blacklist=kvm,kvm_amd,kvm_intel"
+base+=" module_blacklist=kvm,kvm_amd,kvm_intel softlockup_panic=1 hung_task_panic=1"
 
 timeout --foreground -k 10 "$wall" qemu-system-x86_64 \
 	-accel tcg,thread=multi -smp 2 -cpu "$cpu" -m 2048 \

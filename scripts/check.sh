@@ -127,15 +127,18 @@ for c in "${cfgs[@]}"; do
 done
 grep -E '^RESULT (FAIL|SKIP)' "$results" | sed 's/^RESULT //'
 if [ $quiet -eq 0 ]; then
-	grep '^RESULT FAIL' "$results" | awk '{print $3}' | while IFS=/ read -r cfg t; do
-		log=$build/logs/$cfg/run.tests
-		[ -f "$log" ] || continue
-		echo "---- $cfg/$t (from $log) ----"
-		if grep -q "^@@VMEM BEGIN $t" "$log"; then
+	for c in "${cfgs[@]}"; do
+		set -- $c
+		log=$build/logs/$1/run.tests
+		fails=$(awk -v p="$1/" '$2 == "FAIL" && index($3, p) == 1 { sub(p, "", $3); print $3 }' "$results")
+		[ -n "$fails" ] && [ -f "$log" ] || continue
+		for t in $fails; do
+			grep -q "^@@VMEM BEGIN $t" "$log" || continue
+			echo "---- $1/$t (from $log) ----"
 			tr -d '\r' <"$log" | sed -n "/^@@VMEM BEGIN $t\$/,/^@@VMEM END $t /p" | tail -n 60
-		fi
-		echo "---- kernel console (tail of ${log%.tests}.console) ----"
-		tr -d '\r' <"${log%.tests}.console" | tail -n 25
+		done
+		echo "---- $1: kernel console, last lines (${log%.tests}.console) ----"
+		tr -d '\r' <"${log%.tests}.console" | tail -n 30
 	done
 fi
 echo
