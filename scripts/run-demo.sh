@@ -13,6 +13,7 @@ read -r name series emu cpu params <<<"$line"
 
 "$top/scripts/kernels.sh" "$series"
 rel=$(cat "$top/.cache/kernels/$series/release")
+mkdir -p "$build"
 echo "run: building vmem for $rel"
 "$top/scripts/build-module.sh" "$rel" "$build/$series" >"$build/run-build.log" 2>&1 ||
 	{ cat "$build/run-build.log"; exit 1; }
@@ -26,7 +27,7 @@ cat >"$dir/extra/bin/demo.sh" <<'DEMO'
 echo "@@DEMO-BEGIN"
 echo "\$ ls -l /dev/vmem"; ls -l /dev/vmem
 echo "\$ vmem info"; vmem info
-echo "\$ dmesg | grep vmem"; dmesg | grep vmem
+echo "\$ dmesg | grep 'vmem:'"; dmesg | grep 'vmem:'
 echo "@@DEMO-END"
 DEMO
 chmod +x "$dir/extra/bin/demo.sh"
