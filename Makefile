@@ -3,10 +3,12 @@
 #   make               module (against KDIR), userspace and selftests
 #   make check         the whole test matrix in emulated machines
 #   make run           the demo: boot an emulated machine, load vmem, use it
+#   make bench         benchmarks in an emulated machine: vmem against KVM
 #   make headers_install DESTDIR=... [PREFIX=/usr]
 #
 # Variables: KDIR (kernel build tree), CONFIG and TEST (narrow `make check`
-# to one configuration or test; space-separated lists work too).
+# to one configuration or test; space-separated lists work too; CONFIG also
+# picks `make bench` configurations), BENCH_ARGS, BENCH_ROUNDS (see bench).
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD ?= $(TOP)/build
@@ -42,6 +44,13 @@ check: deps kernels
 
 run: deps kernels
 	@scripts/run-demo.sh $(CONFIG)
+
+# Benchmarks in the emulated machine, vmem against the distribution's KVM.
+# BENCH_ARGS go to every benchmark program (e.g. "--repeat 5 --only cpuid");
+# BENCH_ROUNDS alternates the drivers that many times.
+bench: deps kernels
+	@scripts/bench.sh $(foreach c,$(CONFIG),-c $(c)) $(if $(BENCH_ROUNDS),-r $(BENCH_ROUNDS)) \
+		$(if $(BENCH_ARGS),-a "$(BENCH_ARGS)")
 
 headers_install:
 	install -D -m 0644 include/uapi/linux/vmem.h \

@@ -94,6 +94,11 @@ struct vmem_backend_ops {
 	void (*set_rflags)(struct vmem_vcpu *vcpu, u64 rflags);
 	void (*get_segment)(struct vmem_vcpu *vcpu, struct vmem_segment *seg,
 			    int which);
+	/* apic_base is the core's (vcpu->apic_base): get_sregs may leave
+	 * it 0, set_sregs must ignore it.  The core has checked flags, pad
+	 * and reserved fields before set_sregs.  get_sregs may be called
+	 * with interrupts off (the core's exit paths read CR0/CR4/EFER/CS
+	 * through it). */
 	void (*get_sregs)(struct vmem_vcpu *vcpu, struct vmem_sregs *sregs);
 	/* Refuses (-EINVAL) what the hardware would refuse at entry. */
 	int (*set_sregs)(struct vmem_vcpu *vcpu, const struct vmem_sregs *sregs);
@@ -117,7 +122,11 @@ struct vmem_backend_ops {
 	/*
 	 * Enter the guest once.  Called with preemption and interrupts
 	 * disabled, the guest FPU loaded, and vcpu->mode == VMEM_IN_GUEST.
-	 * Handles VMEM_REQ_TLB_FLUSH, injects queued events, syncs
+	 * Handles VMEM_REQ_TLB_FLUSH (test_and_clear_bit: the core's
+	 * invalidations wait for every vCPU in the guest to exit, and
+	 * rely on the flush happening before the next guest instruction),
+	 * injects queued events (loading exception.cr2 into CR2 first when
+	 * exception.cr2_valid), syncs
 	 * vcpu->regs/rip in and out, runs the guest, and records the exit.
 	 * Host interrupts and NMIs that arrive in the guest stay pending
 	 * until the caller enables interrupts.

@@ -11,9 +11,34 @@
 #define _VMEM_COMPAT_H
 
 #include <linux/version.h>
+
+/* ---------------------------------------------------------------------- */
+/* Usable from assembly too (x86/vmx_entry.S)                             */
+
+/*
+ * The kernel's NMI entry that KVM's VMX calls, with a hand-built interrupt
+ * frame, to run the host's NMI handler for an NMI that made a VM exit (see
+ * __vmx_do_nmi).  Exported (GPL) on both Debian kernels because
+ * CONFIG_KVM_INTEL=m; renamed in 6.3.  Without FRED (off in Debian's
+ * 6.12) this is the way; a FRED host would need fred_entry_from_kvm().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define VMEM_NMI_ENTRY	asm_exc_nmi_kvm_vmx
+#else
+#define VMEM_NMI_ENTRY	asm_exc_nmi_noist
+#endif
+
+#ifndef __ASSEMBLY__
+
+#include <linux/mm.h>
 #include <linux/syscore_ops.h>
+#include <linux/user-return-notifier.h>
+#include <asm/fpu/api.h>
 #include <asm/reboot.h>
 #include <asm/tlbflush.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#include <asm/gsseg.h>
+#endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "vmem supports Linux 6.1 and newer"
@@ -137,5 +162,69 @@ static inline void vmem_cr4_clear(unsigned long mask)
 {
 	cr4_clear_bits(mask);
 }
+
+/* ---------------------------------------------------------------------- */
+/* VMAs                                                                    */
+
+/* vm_flags became read-only behind vm_flags_set() in 6.3. */
+static inline void vmem_vm_flags_set(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guest FPU                                                               */
+
+/*
+ * The window in which the guest's XSAVE state lives in the registers.
+ * kernel_fpu_begin_mask() saves the task's user state (restored on return
+ * to user space) and keeps interrupt handlers off the FPU; mask 0 skips
+ * the MXCSR/FCW reset, since the guest's XRSTOR follows at once.  The
+ * KVM-only helpers (fpu_swap_kvm_fpstate) are not for us (DESIGN.md).
+ */
+static inline void vmem_fpu_begin(void)
+{
+	kernel_fpu_begin_mask(0);
+}
+
+static inline void vmem_fpu_end(void)
+{
+	kernel_fpu_end();
+}
+
+/* ---------------------------------------------------------------------- */
+/* VMX host state                                                          */
+
+/*
+ * User-return notifiers: the VMX backend leaves the guest's SYSCALL MSRs
+ * and TSC_AUX loaded until the next return to user space, as KVM does.
+ * Exported (GPL) while CONFIG_USER_RETURN_NOTIFIER=y, which KVM selects;
+ * Debian's 6.1 and 6.12 have it.
+ */
+static inline void vmem_user_return_register(struct user_return_notifier *urn)
+{
+	user_return_notifier_register(urn);
+}
+
+static inline void vmem_user_return_unregister(struct user_return_notifier *urn)
+{
+	user_return_notifier_unregister(urn);
+}
+
+/*
+ * Reload a user GS selector after a VM exit zeroed it (the swapgs dance
+ * is the kernel's); the header moved to <asm/gsseg.h> in 6.3.
+ */
+static inline void vmem_load_gs_index(unsigned int sel)
+{
+	load_gs_index(sel);
+}
+
+#endif /* !__ASSEMBLY__ */
 
 #endif /* _VMEM_COMPAT_H */

@@ -59,6 +59,9 @@ extern struct vmem_config vmem_config;
  */
 struct page *vmem_alloc_page_node(int nid, gfp_t gfp);
 void vmem_free_page(struct page *page);
+/* 2^order contiguous pages (counted as that many pages). */
+struct page *vmem_alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
+void vmem_free_pages(struct page *page, unsigned int order);
 void *vmem_kzalloc(size_t size, gfp_t gfp);
 void vmem_kfree(const void *obj);
 
@@ -78,6 +81,69 @@ void vmem_stats_exit(void);
 int vmem_virt_init(void);
 void vmem_virt_exit(void);
 unsigned int vmem_virt_nr_cpus(void);
+
+/* ---------------------------------------------------------------------- */
+/* VMs, vCPUs, guest memory: core-internal (vmem_vm.c, vmem_vcpu.c,       */
+/* vmem_mem.c, mmu/tdp.c, x86/); the backends use vmem_vm.h only.        */
+
+struct vmem_vm;
+struct vmem_vcpu;
+struct vmem_memslot;
+struct vmem_cpuid;
+struct vm_area_struct;
+
+/* vmem_vm.c: the VM fd's pseudo filesystem, VM creation. */
+int vmem_vm_init(void);
+void vmem_vm_exit(void);
+long vmem_create_vm(unsigned long flags);
+
+/* vmem_vcpu.c */
+int vmem_vcpu_init(void);
+long vmem_create_vcpu(struct vmem_vm *vm, unsigned long id);
+void vmem_vcpu_free(struct vmem_vcpu *vcpu);
+
+/* vmem_mem.c; the __ variants need vm->slots_lock held (either way). */
+struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn);
+int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);	/* enum vmem_gpa_kind */
+int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms);
+int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma);
+void vmem_mem_destroy(struct vmem_vm *vm);
+
+/* mmu/tdp.c */
+int vmem_tdp_init(struct vmem_vm *vm);
+void vmem_tdp_destroy(struct vmem_vm *vm);
+bool vmem_tdp_zap(struct vmem_vm *vm, u64 gfn, u64 npages);
+void vmem_tdp_free_cache(struct vmem_vcpu *vcpu);
+
+/* x86/cpuid.c */
+int vmem_cpuid_init(void);
+long vmem_get_supported_cpuid(struct vmem_cpuid __user *ucpuid);
+int vmem_set_cpuid(struct vmem_vcpu *vcpu, struct vmem_cpuid __user *ucpuid);
+/* XCR0 bits vmem offers guests (host user features that fit 4 KiB).  [I] */
+extern u64 vmem_supported_xcr0;
+/* Size of the standard-format XSAVE area for @xcr0. */
+u32 vmem_xsave_size(u64 xcr0);
+
+/* x86/exits.c: the run loop's completion of the VMM's answer. */
+int vmem_complete_pending(struct vmem_vcpu *vcpu);
+/*
+ * MSRs vmem keeps (core first, then the backend): 0, -ENOENT for one it
+ * does not keep, -EINVAL for a value it refuses.  @host: from the VMM
+ * (GET/SET_MSRS), which may write read-only state such as the TSC.
+ */
+int vmem_msr_get(struct vmem_vcpu *vcpu, u32 index, u64 *data, bool host);
+int vmem_msr_set(struct vmem_vcpu *vcpu, u32 index, u64 data, bool host);
+
+/* x86/walk.c: copy at a guest-linear address for @access (VMEM_ACC_*). */
+int vmem_guest_virt_access(struct vmem_vcpu *vcpu, u64 gva, void *buf,
+			   unsigned int len, u32 access, u64 *fault);
+
+/* vmem_vcpu.c */
+struct vmem_sregs;
+bool vmem_xcr0_valid(u64 xcr0, u64 allowed);
+bool vmem_apic_base_valid(u64 val);
+/* The backend's get_sregs plus the core's apic_base; zeroed padding. */
+void vmem_get_sregs(struct vmem_vcpu *vcpu, struct vmem_sregs *sregs);
 
 /* ---------------------------------------------------------------------- */
 /* /dev/vmem (vmem_dev.c)                                                 */

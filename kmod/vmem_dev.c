@@ -2,7 +2,8 @@
 /*
  * vmem_dev.c - /dev/vmem and the system ioctls.
  *
- * The system fd carries no state yet; VM creation will hang VM fds off it.
+ * The system fd carries no state: VMs are fds of their own
+ * (VMEM_CREATE_VM), independent of the /dev/vmem fd that made them.
  * Every structure in the ABI is fixed-width, so 32-bit callers use the
  * same handler.
  */
@@ -10,6 +11,7 @@
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
@@ -19,6 +21,8 @@
 #include "vmem_core.h"
 
 static_assert(sizeof(struct vmem_limits) == 64);
+/* A new capability must be answered below before VMEM_CAP_MAX moves. */
+static_assert(VMEM_CAP_MAX == VMEM_CAP_RUN_SIZE);
 
 static long vmem_check_extension(unsigned long cap)
 {
@@ -40,6 +44,8 @@ static long vmem_check_extension(unsigned long cap)
 		return vmem_config.max_mem_mb;
 	case VMEM_CAP_NR_CPUS:
 		return vmem_virt_nr_cpus();
+	case VMEM_CAP_RUN_SIZE:
+		return PAGE_SIZE;
 	default:
 		return 0;
 	}
@@ -82,6 +88,10 @@ static long vmem_dev_ioctl(struct file *file, unsigned int cmd,
 		return vmem_check_extension(arg);
 	case VMEM_GET_LIMITS:
 		return vmem_get_limits((struct vmem_limits __user *)arg);
+	case VMEM_CREATE_VM:
+		return vmem_create_vm(arg);
+	case VMEM_GET_SUPPORTED_CPUID:
+		return vmem_get_supported_cpuid((struct vmem_cpuid __user *)arg);
 	default:
 		return -ENOTTY;
 	}

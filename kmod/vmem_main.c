@@ -106,15 +106,27 @@ static int __init vmem_init(void)
 		pr_info("tdp=1 but %s has no usable NPT/EPT: hardware MMU off\n",
 			vmem_backend->name);
 
-	r = vmem_dev_init();
+	r = vmem_cpuid_init();
 	if (r)
 		goto out_virt;
+	r = vmem_vcpu_init();
+	if (r)
+		goto out_virt;
+	r = vmem_vm_init();
+	if (r)
+		goto out_virt;
+
+	r = vmem_dev_init();
+	if (r)
+		goto out_vm;
 
 	pr_info("loaded: backend %s, hardware MMU %s, %u CPUs enabled\n",
 		vmem_backend->name, vmem_config.tdp ? "on" : "off",
 		vmem_virt_nr_cpus());
 	return 0;
 
+out_vm:
+	vmem_vm_exit();
 out_virt:
 	vmem_virt_exit();
 out_stats:
@@ -125,6 +137,8 @@ out_stats:
 static void __exit vmem_exit(void)
 {
 	vmem_dev_exit();
+	/* No VM is left: each holds a module reference through its fds. */
+	vmem_vm_exit();
 	vmem_virt_exit();
 	/* Last: every allocation must be back by now. */
 	vmem_stats_exit();

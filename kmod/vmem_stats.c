@@ -43,6 +43,29 @@ void vmem_free_page(struct page *page)
 	__free_page(page);
 }
 
+/*
+ * Physically contiguous blocks of 2^@order pages, for hardware structures
+ * larger than a page (SVM's 8 KiB MSR and 12 KiB I/O permission maps).
+ * Counted in pages like the single-page helpers.
+ */
+struct page *vmem_alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	struct page *page;
+
+	page = alloc_pages_node(nid, gfp, order);
+	if (page)
+		atomic_long_add(1L << order, &vmem_nr_pages);
+	return page;
+}
+
+void vmem_free_pages(struct page *page, unsigned int order)
+{
+	if (!page)
+		return;
+	atomic_long_sub(1L << order, &vmem_nr_pages);
+	__free_pages(page, order);
+}
+
 void *vmem_kzalloc(size_t size, gfp_t gfp)
 {
 	void *obj;

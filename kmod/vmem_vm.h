@@ -10,7 +10,7 @@
  * Protection annotations (see also vmem_core.h):
  *   [I] immutable after creation      [a] atomic / READ_ONCE-WRITE_ONCE
  *   [m] vm->lock (mutex)              [s] vm->slots_lock (rwsem)
- *   [p] vm->p2m_lock (spinlock)       [u] vm->mmu_lock (spinlock)
+ *   [x] the p2m xarray's xa_lock      [u] vm->mmu_lock (spinlock)
  *   [v] the vCPU: only under vcpu->mutex (held by every vCPU-fd ioctl)
  *   [k] kick protocol, see vmem_vcpu_kick()
  */
@@ -63,8 +63,9 @@ enum vmem_gpa_kind {
 };
 
 /*
- * Look up what backs @gpa (caller holds slots_lock for read, or accepts a
- * racy answer that the fault path re-checks).
+ * Look up what backs @gpa.  Takes slots_lock for read (callers must not
+ * hold it); the answer may be stale by the time it is used, the fault
+ * paths check again under the lock.
  */
 enum vmem_gpa_kind vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);
 
@@ -86,11 +87,18 @@ int vmem_write_guest(struct vmem_vm *vm, u64 gpa, const void *buf, size_t len);
 /*
  * The one invalidation entry point (DESIGN.md): before any p2m change of
  * frames [@gfn, @gfn + @npages), drop every derived mapping: TDP entries
- * (with a TLB flush on every vCPU before its next guest instruction), and
- * the VMM's mappings.  Caller holds vm->p2m_lock or otherwise excludes
- * new faults on the range.
+ * (every vCPU has left the guest and will flush its TLB before it runs
+ * again by the time this returns), and the VMM's mappings of the VM fd.
+ * Then change the p2m, then call vmem_invalidate_end().  Between the two,
+ * TDP faults retry instead of mapping (the mmu_seq protocol).
+ *
+ * May sleep (unmap_mapping_range(), waiting IPIs).  The caller holds
+ * vm->slots_lock for write, which also keeps VMM-mapping faults out (they
+ * read the p2m and install the PTE under slots_lock for read).
+ * Core-internal: backends never call these.
  */
 void vmem_invalidate_range(struct vmem_vm *vm, u64 gfn, u64 npages);
+void vmem_invalidate_end(struct vmem_vm *vm);
 
 /* ---------------------------------------------------------------------- */
 /* The TDP MMU: NPT and EPT tables built from the p2m (mmu/tdp.c)         */
@@ -135,20 +143,29 @@ u64 vmem_tdp_root_hpa(struct vmem_vm *vm);
 
 /**
  * struct vmem_vm - a virtual machine
- * @ref:		the VM fd, each vCPU and each VMM mapping hold one [a]
+ * @ref:		the VM fd and each vCPU hold one (VMM mappings hold
+ *			the VM file, hence the VM fd's reference)  [a]
  * @lock:		serializes configuration (slots, vCPU creation)
  * @mmu_mode:		VMEM_VM_MMU_HW or VMEM_VM_MMU_SHADOW  [I]
  * @slots_lock:		faults read, SET_MEMSLOT writes
  * @slots:		sorted by base_gfn, @nr_slots in use  [s]
- * @p2m:		gfn -> machine page  [p] to change; RCU to read
- * @p2m_lock:		orders p2m changes against invalidation
+ * @configured:		guest pages covered by slots  [s] to write, [a] read
+ * @p2m:		gfn -> machine page; changed under the xarray's own
+ *			lock (xa_lock), which is also held while taking a
+ *			page reference, so a lookup never races a removal.
+ *			Removal also needs @slots_lock for write (for now
+ *			the only remover is slot deletion and VM teardown).
  * @granted:		guest pages in a backed state  [a]
- * @overhead:		pages vmem uses for this VM (tables, VMCB/VMCS)  [a]
+ * @overhead:		pages vmem uses for this VM (tables, VMCB/VMCS, run
+ *			areas); backends add their own per-VM/per-vCPU pages
+ *			here and subtract them when freed  [a]
  * @inode:		the VM fd's own inode; its mapping is zapped by
- *			vmem_invalidate_range()  [I]
+ *			vmem_invalidate_range().  The VM holds a reference,
+ *			so it outlives the file for late invalidations  [I]
  * @mmu_lock:		protects the TDP tables
  * @mmu_seq:		bumped by every invalidation, so a fault that
- *			raced with one retries  [u]
+ *			raced with one retries  [u] to write, READ_ONCE
+ * @mmu_invalidating:	invalidations in progress (begin..end)  [u]
  * @tdp:		the TDP tree (root and format)  [u]
  * @nr_vcpus:		vCPUs created  [m]
  * @vcpus:		by id, max_vcpus entries  [m] to write, READ_ONCE
@@ -162,9 +179,9 @@ struct vmem_vm {
 	struct rw_semaphore slots_lock;
 	struct vmem_slot *slots;
 	unsigned int nr_slots;
+	unsigned long configured;
 
 	struct xarray p2m;
-	spinlock_t p2m_lock;
 	atomic_long_t granted;
 	atomic_long_t overhead;
 
@@ -172,6 +189,7 @@ struct vmem_vm {
 
 	spinlock_t mmu_lock;
 	unsigned long mmu_seq;
+	unsigned int mmu_invalidating;
 	void *tdp;
 
 	unsigned int nr_vcpus;
@@ -222,6 +240,7 @@ enum vmem_pending {
  * @vm:			the VM (holds a reference)  [I]
  * @id:			vCPU id  [I]
  * @mutex:		held by every ioctl on the vCPU fd, RUN included
+ *			(VMEM_KICK excepted: it must reach a vCPU in RUN)
  * @run:		the shared run area, one page the VMM mmap()s  [I]
  * @run_page:		its page  [I]
  * @regs:		GPRs; current whenever the vCPU is outside the
@@ -231,18 +250,38 @@ enum vmem_pending {
  * @mode:		VMEM_IN_GUEST while between the last stop/request
  *			check and the exit  [k]
  * @cpu:		host CPU of the last entry, -1 before the first  [v]
+ *			(written before @mode goes IN_GUEST; kickers read it
+ *			with READ_ONCE after seeing IN_GUEST)
  * @requests:		VMEM_REQ_* bits  [a]
  * @pending:		completion owed at the next RUN, with its details:
  *			@pending_next_rip (RIP after the instruction),
- *			@pending_reg, @pending_len and @pending_ext (MMIO
- *			read: register, bytes, 0/'s'/'z' extension)  [v]
- * @pio:		the string/rep I/O in flight  [v]
+ *			@pending_reg (MMIO read: destination, VMEM_RAX..R15,
+ *			or VMEM_PENDING_REG_AH..BH for a legacy high-byte
+ *			register), @pending_len (bytes read), @pending_dst
+ *			(destination operand size: 1, 2, 4 or 8) and
+ *			@pending_ext (0: plain MOV, 's'/'z': MOVSX/MOVZX)  [v]
+ * @pio:		the port I/O in flight: the backend fills string,
+ *			rep, in, size, port and addr_size before calling
+ *			vmem_exit_pio(); the core fills count and seg, and
+ *			for string forms decodes the instruction for the
+ *			address size (addr_size is then only a fallback)  [v]
  * @nmi_pending:	an NMI the guest has not taken yet  [v]
- * @exception:		an exception to deliver at the next entry  [v]
+ * @exception:		an exception to deliver at the next entry; for a
+ *			#PF queued by the core, @cr2_valid says the backend
+ *			must load @cr2 into the guest's CR2 as it injects  [v]
  * @interrupt:		an external interrupt to deliver at the next entry [v]
  * @guest_fpu:		the guest's XSAVE area (standard format, 4 KiB)  [v]
  * @guest_xcr0:		the guest's XCR0  [v]
+ * @xcr0_allowed:	XCR0 bits the guest may set: vmem's offer, narrowed
+ *			by the VMM's CPUID leaf 0xD  [v]
+ * @apic_base:		IA32_APIC_BASE, kept by the core: backends need not
+ *			store it (get_sregs's value is overwritten, set_sregs
+ *			may ignore it)  [v]
+ * @misc_enable, @mtrr_def_type: IA32_MISC_ENABLE and IA32_MTRR_DEF_TYPE,
+ *			kept by the core (x86/exits.c)  [v]
  * @cpuid:		the CPUID table the VMM set, @nr_cpuid entries  [v]
+ * @mmu_cache:		zeroed pages for TDP tables, filled outside
+ *			mmu_lock, @nr_mmu_cache of them  [v]
  * @backend:		backend-private per-vCPU data (VMCB, VMCS)  [I]
  */
 struct vmem_vcpu {
@@ -263,6 +302,7 @@ struct vmem_vcpu {
 	u64 pending_next_rip;
 	u8 pending_reg;
 	u8 pending_len;
+	u8 pending_dst;
 	u8 pending_ext;
 
 	struct {
@@ -280,8 +320,10 @@ struct vmem_vcpu {
 	struct {
 		bool pending;
 		bool has_error;
+		bool cr2_valid;
 		u8 vector;
 		u32 error_code;
+		u64 cr2;
 	} exception;
 	struct {
 		bool pending;
@@ -290,12 +332,22 @@ struct vmem_vcpu {
 
 	void *guest_fpu;
 	u64 guest_xcr0;
+	u64 xcr0_allowed;
+	u64 apic_base;
+	u64 misc_enable;
+	u64 mtrr_def_type;
 
 	struct vmem_cpuid_entry *cpuid;
 	u32 nr_cpuid;
 
+	struct page *mmu_cache[4];
+	unsigned int nr_mmu_cache;
+
 	void *backend;
 };
+
+/* @pending_reg values for AH, CH, DH, BH (byte registers 4-7, no REX). */
+#define VMEM_PENDING_REG_AH	0x80
 
 /*
  * Make a vCPU leave the guest or its wait soon (IPI to the CPU it runs on,
@@ -319,16 +371,33 @@ enum vmem_seg {
 };
 
 /*
- * Read guest-virtual memory as the guest would see it at CPL @cpl
- * (current paging mode, CR0.WP, CR4.PSE/PAE, EFER.LMA/NXE).  Returns 0,
- * or -EFAULT with *@fault_gpa set when a page is not RAM, or a positive
- * page-fault error code (bit 0 set = protection) if the guest's tables
- * do not map it.  May sleep.  (x86/walk.c)
+ * Read or write guest-virtual (linear: callers add the segment base)
+ * memory as the guest would see it at its current CPL (current paging
+ * mode, CR0.WP, CR4.PSE/PAE, EFER.LMA/NXE; A/D bits are not set).
+ * Returns 0; -EFAULT with *@fault_addr = the guest-physical address when
+ * a page is not RAM; or a positive VMEM_GUEST_PF | error code, with
+ * *@fault_addr = the faulting linear address (for CR2), if the guest's
+ * tables refuse the access.  May sleep.  (x86/walk.c)
  */
+#define VMEM_GUEST_PF		(1 << 30)
+#define VMEM_PF_EC(r)		((u32)(r) & 0xffff)
+
 int vmem_read_guest_virt(struct vmem_vcpu *vcpu, u64 gva, void *buf,
-			 unsigned int len, u64 *fault_gpa);
+			 unsigned int len, u64 *fault_addr);
 int vmem_write_guest_virt(struct vmem_vcpu *vcpu, u64 gva, const void *buf,
-			  unsigned int len, u64 *fault_gpa);
+			  unsigned int len, u64 *fault_addr);
+
+/* Access kinds for vmem_gva_to_gpa(), PF error-code bits. */
+#define VMEM_ACC_WRITE		(1u << 1)
+#define VMEM_ACC_USER		(1u << 2)	/* forced user access */
+#define VMEM_ACC_FETCH		(1u << 4)
+
+/*
+ * Translate one linear address with the guest's tables for @access
+ * (VMEM_ACC_*; the CPL decides user/supervisor unless VMEM_ACC_USER).
+ * Same returns as vmem_read_guest_virt(), *@gpa set on success.
+ */
+int vmem_gva_to_gpa(struct vmem_vcpu *vcpu, u64 gva, u32 access, u64 *gpa);
 
 /*
  * Instruction decoding for exits (x86/decode.c), never a full emulator.
@@ -352,21 +421,46 @@ enum vmem_insn_kind {
 	VMEM_INSN_RDTSC, VMEM_INSN_RDTSCP, VMEM_INSN_PAUSE, VMEM_INSN_XSETBV,
 	VMEM_INSN_MONITOR, VMEM_INSN_MWAIT, VMEM_INSN_WBINVD, VMEM_INSN_INVD,
 	VMEM_INSN_ANY,	/* any instruction: full length decode */
+	VMEM_INSN_IRET,		/* IRET/IRETD/IRETQ */
+	VMEM_INSN_MOV_CR,	/* MOV to/from CR0-CR15 */
+	VMEM_INSN_MOV_DR,	/* MOV to/from DR0-DR7 */
+	VMEM_INSN_INT3,		/* INT3 */
 };
 
 /*
  * Exits handled by the core on behalf of both backends (x86/exits.c).
  * Each returns 1 to re-enter the guest, 0 to return to the VMM with
- * vcpu->run filled, or -errno.  They advance RIP themselves.
+ * vcpu->run filled, or -errno.  They advance RIP themselves: at once when
+ * handled in the kernel, else at the next VMEM_RUN, when the VMM's answer
+ * completes the instruction (so during an exit to the VMM, RIP still
+ * points at the instruction that caused it; HLT excepted, as on
+ * hardware).  @insn_len is the intercepted instruction's length (from
+ * next-RIP hardware or vmem_insn_length()).  vmem_exit_cpuid never sleeps
+ * and returns 1, so handle_exit_fast may call it (interrupts off); the
+ * others belong in handle_exit.
  */
 int vmem_exit_cpuid(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_hlt(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_hypercall(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_rdmsr(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_wrmsr(struct vmem_vcpu *vcpu, unsigned int insn_len);
+/*
+ * XSETBV: XCR0 from EDX:EAX checked against vcpu->xcr0_allowed and the
+ * architectural rules; #GP for CPL > 0, ECX != 0 or a bad value.  The
+ * core loads the guest's XCR0 around every entry, so a backend must
+ * intercept XSETBV and call this.  (The core also reads XCR0 back after
+ * every exit, for CPUs that ignore the intercept: QEMU's TCG SVM.)
+ */
+int vmem_exit_xsetbv(struct vmem_vcpu *vcpu, unsigned int insn_len);
 /* A nested page fault the TDP MMU could not map: decode, exit MMIO. */
 int vmem_exit_mmio(struct vmem_vcpu *vcpu, u64 gpa, bool write);
-/* Port I/O: the backend decodes its exit information into vcpu->pio. */
+/*
+ * Port I/O: the backend decodes its exit information into vcpu->pio
+ * (string, rep, in, size, port, addr_size) and gives the RIP after the
+ * instruction.  String forms move as many items as fit one guest page
+ * and VMEM_RUN_IO_DATA_SIZE (one if RFLAGS.DF=1) and re-execute the
+ * instruction while the REP count is not exhausted.  May sleep.
+ */
 int vmem_exit_pio(struct vmem_vcpu *vcpu, u64 next_rip);
 int vmem_exit_shutdown(struct vmem_vcpu *vcpu);
 int vmem_exit_irq_window(struct vmem_vcpu *vcpu);
@@ -374,11 +468,18 @@ int vmem_exit_irq_window(struct vmem_vcpu *vcpu);
 int vmem_exit_internal(struct vmem_vcpu *vcpu, u32 suberror, u64 hw_exit);
 int vmem_exit_fail_entry(struct vmem_vcpu *vcpu, u64 reason, u64 qual);
 
-/* Queue a #GP(0) / #UD / #PF for the guest. */
+/* Queue a #GP(0) / #UD / ... for the guest. */
 void vmem_queue_exception(struct vmem_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code);
+/* Queue a #PF with its CR2 (see struct vmem_vcpu @exception). */
+void vmem_queue_page_fault(struct vmem_vcpu *vcpu, u64 cr2, u32 error_code);
 
-/* The CPUID answer for the guest (x86/cpuid.c): the VMM's table. */
+/*
+ * The CPUID answer for the guest (x86/cpuid.c): the VMM's table.  A leaf
+ * that is not in the table reads as zeros (AMD's rule, not Intel's
+ * "highest basic leaf"); a few bits follow the vCPU's state as on
+ * hardware (leaf 1 OSXSAVE and APIC, leaf 0xD's XSAVE size).
+ */
 void vmem_cpuid_lookup(struct vmem_vcpu *vcpu, u32 function, u32 index,
 		       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
 

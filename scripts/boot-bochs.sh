@@ -2,14 +2,20 @@
 # Boot a test machine under Bochs with a VMX+EPT CPU.  Bochs has no direct
 # kernel boot, so the kernel and initramfs go on an isolinux ISO; it has no
 # headless display either, so the "term" display runs under a pseudo-tty.
-# Usage: boot-bochs.sh VMLINUZ INITRAMFS LOG_PREFIX MODEL "APPEND" WALL_TIMEOUT
+# Usage: boot-bochs.sh VMLINUZ INITRAMFS LOG_PREFIX MODEL "APPEND" WALL_TIMEOUT [KVM]
 #   writes LOG_PREFIX.console (ttyS0, the kernel) and LOG_PREFIX.tests (ttyS1)
-#   MODEL: a Bochs CPU model, e.g. corei7_skylake_x
+#   MODEL: a Bochs CPU model, e.g. corei7_skylake_x; MODEL:N for N CPUs
+#          (Bochs runs them all in its one thread, so each gets 1/N)
+#   KVM: "kvm" lets the distribution's KVM modules load (benchmarks);
+#        anything else, or nothing, blacklists them (tests)
 set -uo pipefail
-kernel=$1 initrd=$2 log=$3 model=$4 append=$5 wall=${6:-1800}
+kernel=$1 initrd=$2 log=$3 model=$4 append=$5 wall=${6:-1800} kvm=${7:-}
+ncpus=1
+case $model in *:*) ncpus=${model##*:}; model=${model%%:*} ;; esac
 
 base="console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1 loglevel=5"
-base+=" module_blacklist=kvm,kvm_amd,kvm_intel softlockup_panic=1 hung_task_panic=1"
+base+=" softlockup_panic=1 hung_task_panic=1"
+[ "$kvm" = kvm ] || base+=" module_blacklist=kvm,kvm_amd,kvm_intel"
 # Bochs 2.7 reports a CPUID.0xD size that disagrees with its AVX-512 state
 # layout (2432 != 2688), which WARNs at boot: keep AVX-512 off.
 base+=" clearcpuid=avx512f"
@@ -35,7 +41,7 @@ xorriso -as mkisofs -quiet -o "$work/test.iso" -b isolinux/isolinux.bin \
 
 cat >"$work/bochsrc" <<RC
 megs: 1024
-cpu: model=$model, count=1, ips=200000000, reset_on_triple_fault=0
+cpu: model=$model, count=$ncpus, ips=200000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path=$work/test.iso, status=inserted

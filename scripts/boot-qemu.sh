@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Boot a test machine under QEMU TCG with SVM.
-# Usage: boot-qemu.sh VMLINUZ INITRAMFS LOG_PREFIX CPU "APPEND" WALL_TIMEOUT
+# Usage: boot-qemu.sh VMLINUZ INITRAMFS LOG_PREFIX CPU "APPEND" WALL_TIMEOUT [KVM]
 #   writes LOG_PREFIX.console (ttyS0, the kernel) and LOG_PREFIX.tests (ttyS1)
 #   CPU: e.g. EPYC,+svm,+npt or EPYC,+svm,-npt
+#   KVM: "kvm" lets the distribution's KVM modules load (benchmarks);
+#        anything else, or nothing, blacklists them (tests)
 set -uo pipefail
-kernel=$1 initrd=$2 log=$3 cpu=$4 append=$5 wall=${6:-900}
+kernel=$1 initrd=$2 log=$3 cpu=$4 append=$5 wall=${6:-900} kvm=${7:-}
 
 base="console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1 loglevel=5"
-base+=" module_blacklist=kvm,kvm_amd,kvm_intel softlockup_panic=1 hung_task_panic=1"
+base+=" softlockup_panic=1 hung_task_panic=1"
+[ "$kvm" = kvm ] || base+=" module_blacklist=kvm,kvm_amd,kvm_intel"
 
 timeout --foreground -k 10 "$wall" qemu-system-x86_64 \
 	-accel tcg,thread=multi -smp 2 -cpu "$cpu" -m 2048 \

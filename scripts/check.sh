@@ -64,6 +64,9 @@ done
 make -s -C "$top/selftests" OUT="$build/selftests" >"$build/logs/selftests-build.log" 2>&1 &&
 	make -s -C "$top/userspace" OUT="$build/userspace" >"$build/logs/userspace-build.log" 2>&1
 ubuild=$?
+# The Linux guest `vmem run` boots in the boot_* tests (missing: they skip).
+"$top/scripts/guest/build.sh" "$build/guest" >"$build/logs/guest-build.log" 2>&1 ||
+	echo "check: the Linux guest did not build, see $build/logs/guest-build.log" >&2
 if [ $ubuild -eq 0 ]; then
 	echo "RESULT PASS build/userspace-selftests clean" >>"$results"
 else
@@ -92,6 +95,7 @@ run_config() {	# name series emu cpu params
 	fi
 	mkdir -p "$dir/extra/bin"
 	cp "$build/userspace/vmem" "$dir/extra/bin/" 2>/dev/null
+	cp -r "$build/guest" "$dir/extra/guest" 2>/dev/null
 	"$top/scripts/mkinitramfs.sh" "$dir/initrd.gz" "$ko" "$build/selftests" "$dir/extra"
 	case $emu in
 	qemu) tlimit=${VMEM_TEST_TIMEOUT:-180}; wall=$((600 + 60 * $(wc -l <"$list"))) ;;

@@ -6,3 +6,15 @@ VMEM_CONFIGS="
 6.12-svm-npt  6.12  qemu   EPYC,+svm,+npt   -
 6.1-vmx-ept   6.1   bochs  corei7_skylake_x -
 "
+
+# Benchmark configurations (make bench): one line per machine.
+#   name  kernel-series  emulator  cpu-model  module-params  kvm-module
+# kvm-module is the distribution's vendor module the KVM side runs on
+# (its dependencies are found with modinfo); "-" runs the vmem side only.
+# More lines (Bochs with kvm-intel, shadow MMU via module parameters) are
+# welcome; `make bench CONFIG=name` picks one.
+VMEM_BENCH_CONFIGS="
+6.1-svm-npt   6.1   qemu   EPYC,+svm,+npt   -   kvm-amd
+6.12-svm-npt  6.12  qemu   EPYC,+svm,+npt   -   kvm-amd
+6.1-vmx-ept   6.1   bochs  corei7_skylake_x -   kvm-intel
+"

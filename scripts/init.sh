@@ -22,7 +22,7 @@ timeout_s=$(arg timeout); : "${timeout_s:=120}"
 only=$(arg only | tr , ' ')
 params=$(arg params | tr , ' ')
 mode=$(arg mode); : "${mode:=test}"
-export VMEM_KO=/lib/vmem.ko VMEM_PARAMS="$params"
+export VMEM_KO=/lib/vmem.ko VMEM_PARAMS="$params" VMEM_TEST_TIMEOUT=$timeout_s
 
 echo "@@VMEM BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 insmod "$VMEM_KO" $params
@@ -45,6 +45,11 @@ test)
 	;;
 demo)
 	/bin/demo.sh
+	;;
+bench)
+	# Benchmarks: vmem first, then the distribution's KVM (one driver
+	# loaded at a time); run-bench.sh leaves vmem loaded at the end.
+	/bench/run-bench.sh
 	;;
 esac
 

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # `make run`: boot an emulated machine with SVM (QEMU) or VMX (Bochs), load
-# vmem there and show what it offers.  Later issues make it boot guests.
+# vmem there, and boot a Linux guest on it with `vmem run`: Debian's 6.1
+# kernel and a tiny busybox initramfs (scripts/guest/) that prints a
+# banner, runs uname -a and head -3 /proc/meminfo, and powers off.  Then
+# show the VM's memory statistics and how long the guest took to reach
+# its first userspace line.
 # Usage: run-demo.sh [CONFIG]      (default 6.1-svm-npt; see configs.sh)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,23 +15,35 @@ line=$(awk -v w="$want" '$1 == w' <<<"$VMEM_CONFIGS")
 [ -n "$line" ] || { echo "run: unknown configuration $want" >&2; exit 2; }
 read -r name series emu cpu params <<<"$line"
 
-"$top/scripts/kernels.sh" "$series"
+"$top/scripts/kernels.sh" "$series" 6.1
 rel=$(cat "$top/.cache/kernels/$series/release")
 mkdir -p "$build"
-echo "run: building vmem for $rel"
+echo "run: building vmem for $rel, the vmem tool and the Linux guest"
 "$top/scripts/build-module.sh" "$rel" "$build/$series" >"$build/run-build.log" 2>&1 ||
 	{ cat "$build/run-build.log"; exit 1; }
 make -s -C "$top/userspace" OUT="$build/userspace"
+"$top/scripts/guest/build.sh" "$build/guest"
 
 dir=$build/run/$name
 rm -rf "$dir" && mkdir -p "$dir/extra/bin" "$dir/tests"
 cp "$build/userspace/vmem" "$dir/extra/bin/"
+cp -r "$build/guest" "$dir/extra/guest"
 cat >"$dir/extra/bin/demo.sh" <<'DEMO'
 #!/bin/sh
 echo "@@DEMO-BEGIN"
-echo "\$ ls -l /dev/vmem"; ls -l /dev/vmem
 echo "\$ vmem info"; vmem info
-echo "\$ dmesg | grep 'vmem:'"; dmesg | grep 'vmem:'
+cmdline=$(cat /guest/cmdline)
+echo
+echo "\$ vmem run --kernel /guest/vmlinuz --initrd /guest/initrd.gz --memory 256M \\"
+echo "      --cmdline \"$cmdline\" \\"
+echo "      --time-line vmem-guest: --stats"
+echo "---- guest console ----"
+vmem run --kernel /guest/vmlinuz --initrd /guest/initrd.gz --memory 256M \
+	--cmdline "$cmdline" --time-line vmem-guest: --stats </dev/null 2>/tmp/run.err
+rc=$?
+echo "---- end of guest console ----"
+cat /tmp/run.err
+echo "vmem run exited with status $rc"
 echo "@@DEMO-END"
 DEMO
 chmod +x "$dir/extra/bin/demo.sh"
@@ -37,11 +53,19 @@ chmod +x "$dir/extra/bin/demo.sh"
 append="vmemtest_mode=demo"
 [ "$params" != "-" ] && append+=" vmemtest_params=$params"
 echo "run: booting $name ($emu, $cpu); logs: $dir/run.console, $dir/run.tests"
+echo "run: the guest boots nested inside an emulator: expect a minute or more"
 "$top/scripts/boot-$emu.sh" "$top/.cache/kernels/$series/vmlinuz" "$dir/initrd.gz" \
-	"$dir/run" "$cpu" "$append" 1800
+	"$dir/run" "$cpu" "$append" 3600
 tr -d '\r' <"$dir/run.tests" | sed -n '/^@@VMEM INSMOD/p; /^@@DEMO-BEGIN/,/^@@DEMO-END/p' |
 	grep -v '^@@DEMO'
+echo "run: kernel messages from vmem:"
+tr -d '\r' <"$dir/run.tests" | sed -n '/^@@VMEM DMESG-BEGIN/,/^@@VMEM DMESG-END/p' |
+	grep 'vmem' | grep -v vmemtest | sed 's/^/  /' | tail -n 20
 if ! tr -d '\r' <"$dir/run.tests" | grep -q '^@@VMEM DONE'; then
 	echo "run: the machine did not finish cleanly; see $dir/run.console" >&2
+	exit 1
+fi
+if ! tr -d '\r' <"$dir/run.tests" | grep -q '^vmem run exited with status 0'; then
+	echo "run: the guest did not power off cleanly; see $dir/run.tests" >&2
 	exit 1
 fi

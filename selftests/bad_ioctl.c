@@ -84,7 +84,9 @@ static int test_other_magic_enotty(void)
 static int test_unused_nr_enotty(void)
 {
 	static const unsigned long nrs[] = {
-		_IO(VMEMIO, 0x03),
+		_IO(VMEMIO, 0x05),
+		_IO(VMEMIO, 0x10),		/* VM ioctls: not on the system fd */
+		_IO(VMEMIO, 0x20),		/* vCPU ioctls: neither */
 		_IO(VMEMIO, 0x3f),
 		_IO(VMEMIO, 0x7f),
 		_IO(VMEMIO, 0xff),

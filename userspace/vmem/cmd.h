@@ -28,6 +28,7 @@ struct vmem_cmd {
 };
 
 extern const struct vmem_cmd cmd_info;
+extern const struct vmem_cmd cmd_run;
 extern const struct vmem_cmd cmd_version;
 
 /*

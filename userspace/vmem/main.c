@@ -16,6 +16,7 @@
 
 static const struct vmem_cmd *const commands[] = {
 	&cmd_info,
+	&cmd_run,
 	&cmd_version,
 };
 

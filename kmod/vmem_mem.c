@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmem_mem.c - guest memory: slots, the p2m, the VMM's mapping of guest
+ * RAM, and the one invalidation path.
+ *
+ * The p2m (vm->p2m, an xarray indexed by gfn) is the single source of
+ * truth; the TDP tables and the VMM's PTEs are caches of it (DESIGN.md).
+ * A VM starts with no machine memory: a frame is allocated, zeroed and
+ * charged (to the VM, and to the memory cgroup of the task that touched
+ * it) the first time the guest or the VMM touches it, so a guest with
+ * gigabytes configured costs only what it uses.
+ *
+ * Locking, outermost first:
+ *   mmap_lock (VMM page faults) -> vm->slots_lock -> xa_lock(&vm->p2m)
+ *                                                -> vm->mmu_lock
+ * slots_lock is held for read by everything that turns a gfn into a
+ * derived mapping (TDP faults, VMM-mapping faults, guest copies) across
+ * the p2m lookup and the installation, and for write by SET_MEMSLOT, so
+ * deleting a slot never races with a fault populating it.
+ */
+#define pr_fmt(fmt) "vmem: " fmt
+
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "vmem_backend.h"
+#include "vmem_compat.h"
+#include "vmem_core.h"
+#include "vmem_vm.h"
+
+/* ---------------------------------------------------------------------- */
+/* Slots                                                                   */
+
+/* The slot holding @gfn, or NULL.  Caller holds slots_lock. */
+static struct vmem_slot *vmem_slot_find(struct vmem_vm *vm, u64 gfn)
+{
+	unsigned int lo = 0, hi = vm->nr_slots;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		struct vmem_slot *s = &vm->slots[mid];
+
+		if (gfn < s->base_gfn)
+			hi = mid;
+		else if (gfn - s->base_gfn >= s->npages)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+/* Index of slot @id in vm->slots, or -1.  Caller holds slots_lock. */
+static int vmem_slot_index(struct vmem_vm *vm, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_slots; i++)
+		if (vm->slots[i].id == id)
+			return i;
+	return -1;
+}
+
+static enum vmem_gpa_kind vmem_slot_kind(const struct vmem_slot *s)
+{
+	if (!s)
+		return VMEM_GPA_MMIO;
+	return (s->flags & VMEM_MEMSLOT_READONLY) ? VMEM_GPA_ROM : VMEM_GPA_RAM;
+}
+
+/*
+ * Takes slots_lock for read, so a caller must not hold it.  The answer
+ * may be stale by the time it is used; the fault paths look again under
+ * the lock before mapping anything.
+ */
+enum vmem_gpa_kind vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa)
+{
+	enum vmem_gpa_kind kind;
+
+	down_read(&vm->slots_lock);
+	kind = vmem_slot_kind(vmem_slot_find(vm, gpa >> PAGE_SHIFT));
+	up_read(&vm->slots_lock);
+	return kind;
+}
+
+/* Caller holds slots_lock (either way). */
+int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa)
+{
+	return vmem_slot_kind(vmem_slot_find(vm, gpa >> PAGE_SHIFT));
+}
+
+/* ---------------------------------------------------------------------- */
+/* The p2m                                                                 */
+
+/*
+ * The page behind @gfn with a reference, allocated on first touch.  The
+ * caller holds slots_lock and has checked that @gfn is in a slot.
+ */
+struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
+{
+	struct page *page, *old;
+
+	/* The reference is taken under xa_lock: a removal cannot slip in. */
+	xa_lock(&vm->p2m);
+	page = xa_load(&vm->p2m, gfn);
+	if (page)
+		get_page(page);
+	xa_unlock(&vm->p2m);
+	if (page)
+		return page;
+
+	page = vmem_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+
+	xa_lock(&vm->p2m);
+	/* May drop the lock to allocate nodes; another toucher may win. */
+	old = __xa_cmpxchg(&vm->p2m, gfn, NULL, page, GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old)) {
+		xa_unlock(&vm->p2m);
+		vmem_free_page(page);
+		return ERR_PTR(xa_err(old));
+	}
+	if (old) {
+		get_page(old);
+		xa_unlock(&vm->p2m);
+		vmem_free_page(page);
+		return old;
+	}
+	get_page(page);
+	xa_unlock(&vm->p2m);
+	atomic_long_inc(&vm->granted);
+	return page;
+}
+
+struct page *vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
+{
+	struct page *page;
+
+	down_read(&vm->slots_lock);
+	if (vmem_slot_find(vm, gfn))
+		page = __vmem_p2m_get_page(vm, gfn);
+	else
+		page = ERR_PTR(-EFAULT);
+	up_read(&vm->slots_lock);
+	return page;
+}
+
+/*
+ * Copy between guest-physical memory and a kernel buffer.  Reads of an
+ * untouched frame see zeros without allocating it (the frame would read
+ * zero anyway); writes allocate.
+ */
+static int vmem_guest_copy(struct vmem_vm *vm, u64 gpa, void *buf,
+			   size_t len, bool write)
+{
+	int r = 0;
+
+	if (gpa + len < gpa)
+		return -EFAULT;
+
+	down_read(&vm->slots_lock);
+	while (len) {
+		u64 gfn = gpa >> PAGE_SHIFT;
+		unsigned int off = offset_in_page(gpa);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		struct page *page;
+		void *va;
+
+		if (!vmem_slot_find(vm, gfn)) {
+			r = -EFAULT;
+			break;
+		}
+		if (write) {
+			page = __vmem_p2m_get_page(vm, gfn);
+			if (IS_ERR(page)) {
+				r = PTR_ERR(page);
+				break;
+			}
+		} else {
+			xa_lock(&vm->p2m);
+			page = xa_load(&vm->p2m, gfn);
+			if (page)
+				get_page(page);
+			xa_unlock(&vm->p2m);
+		}
+
+		if (page) {
+			va = kmap_local_page(page);
+			if (write)
+				memcpy(va + off, buf, n);
+			else
+				memcpy(buf, va + off, n);
+			kunmap_local(va);
+			put_page(page);
+		} else {
+			memset(buf, 0, n);
+		}
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	up_read(&vm->slots_lock);
+	return r;
+}
+
+int vmem_read_guest(struct vmem_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return vmem_guest_copy(vm, gpa, buf, len, false);
+}
+
+int vmem_write_guest(struct vmem_vm *vm, u64 gpa, const void *buf, size_t len)
+{
+	return vmem_guest_copy(vm, gpa, (void *)buf, len, true);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Invalidation                                                            */
+
+void vmem_invalidate_range(struct vmem_vm *vm, u64 gfn, u64 npages)
+{
+	bool flush = false;
+
+	lockdep_assert_held_write(&vm->slots_lock);
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_invalidating++;
+	WRITE_ONCE(vm->mmu_seq, vm->mmu_seq + 1);
+	if (vm->tdp)
+		flush = vmem_tdp_zap(vm, gfn, npages);
+	spin_unlock(&vm->mmu_lock);
+
+	/* Waits until no vCPU can still be using a zapped translation. */
+	if (flush)
+		vmem_vm_request_all(vm, VMEM_REQ_TLB_FLUSH);
+
+	unmap_mapping_range(vm->inode->i_mapping, (loff_t)gfn << PAGE_SHIFT,
+			    (loff_t)npages << PAGE_SHIFT, 1);
+}
+
+void vmem_invalidate_end(struct vmem_vm *vm)
+{
+	spin_lock(&vm->mmu_lock);
+	WRITE_ONCE(vm->mmu_seq, vm->mmu_seq + 1);
+	vm->mmu_invalidating--;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* Drop the p2m entries of [@gfn, @gfn + @npages) and free their pages. */
+static void vmem_p2m_free_range(struct vmem_vm *vm, u64 gfn, u64 npages)
+{
+	unsigned long idx;
+	struct page *page;
+
+	xa_for_each_range(&vm->p2m, idx, page, gfn, gfn + npages - 1) {
+		xa_erase(&vm->p2m, idx);
+		atomic_long_dec(&vm->granted);
+		vmem_free_page(page);
+		cond_resched();
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* VMEM_SET_MEMSLOT                                                        */
+
+static int vmem_slot_delete(struct vmem_vm *vm, u32 id)
+{
+	struct vmem_slot *s;
+	int i;
+
+	down_write(&vm->slots_lock);
+	i = vmem_slot_index(vm, id);
+	if (i < 0) {
+		up_write(&vm->slots_lock);
+		return -ENOENT;
+	}
+	s = &vm->slots[i];
+
+	vmem_invalidate_range(vm, s->base_gfn, s->npages);
+	vmem_p2m_free_range(vm, s->base_gfn, s->npages);
+	vmem_invalidate_end(vm);
+
+	WRITE_ONCE(vm->configured, vm->configured - s->npages);
+	memmove(&vm->slots[i], &vm->slots[i + 1],
+		(vm->nr_slots - i - 1) * sizeof(*s));
+	vm->nr_slots--;
+	up_write(&vm->slots_lock);
+	return 0;
+}
+
+static int vmem_slot_create(struct vmem_vm *vm, const struct vmem_memslot *ms)
+{
+	u64 base_gfn = ms->gpa >> PAGE_SHIFT;
+	u64 npages = ms->size >> PAGE_SHIFT;
+	u64 max_pages = (u64)vmem_config.max_mem_mb << (20 - PAGE_SHIFT);
+	struct vmem_slot *slots, *old;
+	unsigned int i, pos;
+	int r;
+
+	down_write(&vm->slots_lock);
+	r = -EEXIST;
+	if (vmem_slot_index(vm, ms->slot) >= 0)
+		goto out;
+	/* Slots are sorted and disjoint: find the insertion point. */
+	for (pos = 0; pos < vm->nr_slots; pos++)
+		if (vm->slots[pos].base_gfn > base_gfn)
+			break;
+	if (pos > 0) {
+		struct vmem_slot *prev = &vm->slots[pos - 1];
+
+		if (prev->base_gfn + prev->npages > base_gfn)
+			goto out;
+	}
+	if (pos < vm->nr_slots && base_gfn + npages > vm->slots[pos].base_gfn)
+		goto out;
+
+	r = -ENOSPC;
+	if (vm->configured + npages > max_pages)
+		goto out;
+
+	r = -ENOMEM;
+	slots = vmem_kzalloc(array_size(vm->nr_slots + 1, sizeof(*slots)),
+			     GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		goto out;
+	for (i = 0; i < pos; i++)
+		slots[i] = vm->slots[i];
+	slots[pos] = (struct vmem_slot){
+		.id = ms->slot,
+		.flags = ms->flags,
+		.base_gfn = base_gfn,
+		.npages = npages,
+	};
+	for (i = pos; i < vm->nr_slots; i++)
+		slots[i + 1] = vm->slots[i];
+
+	old = vm->slots;
+	vm->slots = slots;
+	vm->nr_slots++;
+	WRITE_ONCE(vm->configured, vm->configured + npages);
+	vmem_kfree(old);
+	r = 0;
+out:
+	up_write(&vm->slots_lock);
+	return r;
+}
+
+/*
+ * Errors: -EINVAL for a bad id, flag, alignment, an address range that
+ * wraps or reaches past 2^max_gpa_bits, or nonzero reserved fields;
+ * -EEXIST for an id in use or a range overlapping another slot; -ENOSPC
+ * when the VM's slots would exceed max_mem_mb; -ENOENT to delete an id
+ * that has no slot; -ENOMEM.  Nothing changes on error.
+ */
+int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ms->reserved); i++)
+		if (ms->reserved[i])
+			return -EINVAL;
+	if (ms->slot >= vmem_config.max_memslots)
+		return -EINVAL;
+	if (ms->flags & ~VMEM_MEMSLOT_READONLY)
+		return -EINVAL;
+	if (!ms->size) {
+		/* A delete carries nothing else. */
+		if (ms->gpa || ms->flags)
+			return -EINVAL;
+		return vmem_slot_delete(vm, ms->slot);
+	}
+	if (!PAGE_ALIGNED(ms->gpa) || !PAGE_ALIGNED(ms->size))
+		return -EINVAL;
+	if (ms->gpa + ms->size < ms->gpa ||
+	    ms->gpa + ms->size > BIT_ULL(vmem_config.max_gpa_bits))
+		return -EINVAL;
+	return vmem_slot_create(vm, ms);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The VMM's mapping of guest RAM (mmap of the VM fd)                      */
+
+/*
+ * Faults install the PTE themselves (vmf_insert_page, hence VM_MIXEDMAP)
+ * under slots_lock instead of returning vmf->page: the p2m lookup and the
+ * PTE are then atomic with respect to vmem_invalidate_range(), whose
+ * unmap_mapping_range() would otherwise miss a PTE installed after it
+ * from a page looked up before it.
+ */
+static vm_fault_t vmem_mem_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vmem_vm *vm = vma->vm_file->private_data;
+	struct page *page;
+	vm_fault_t ret;
+
+	down_read(&vm->slots_lock);
+	if (!vmem_slot_find(vm, vmf->pgoff)) {
+		/* The slot was deleted after mmap(). */
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	page = __vmem_p2m_get_page(vm, vmf->pgoff);
+	if (IS_ERR(page)) {
+		ret = PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		goto out;
+	}
+	ret = vmf_insert_page(vma, vmf->address & PAGE_MASK, page);
+	put_page(page);
+out:
+	up_read(&vm->slots_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct vmem_mem_vm_ops = {
+	.fault = vmem_mem_fault,
+};
+
+/*
+ * The file offset is the guest-physical address.  The range must lie in
+ * one slot (RAM or ROM: the VMM loads ROM contents this way) and the
+ * mapping must be shared, else -EINVAL.  The mapping stays valid when
+ * the slot is deleted, but then faults with SIGBUS.
+ */
+int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma)
+{
+	unsigned long npages = vma_pages(vma);
+	struct vmem_slot *s;
+	int r = -EINVAL;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff + npages < vma->vm_pgoff)
+		return -EINVAL;
+
+	down_read(&vm->slots_lock);
+	s = vmem_slot_find(vm, vma->vm_pgoff);
+	if (s && vma->vm_pgoff + npages - s->base_gfn <= s->npages)
+		r = 0;
+	up_read(&vm->slots_lock);
+	if (r)
+		return r;
+
+	/* DONTDUMP: a core dump would otherwise populate all guest RAM. */
+	vmem_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &vmem_mem_vm_ops;
+	return 0;
+}
+
+/* At VM teardown: nothing maps or runs the VM any more. */
+void vmem_mem_destroy(struct vmem_vm *vm)
+{
+	unsigned long idx;
+	struct page *page;
+
+	xa_for_each(&vm->p2m, idx, page) {
+		vmem_free_page(page);
+		atomic_long_dec(&vm->granted);
+		cond_resched();
+	}
+	xa_destroy(&vm->p2m);
+	vmem_kfree(vm->slots);
+	vm->slots = NULL;
+	vm->nr_slots = 0;
+}

@@ -1,0 +1,96 @@
+#!/bin/busybox sh
+# Inside the benchmark machine (copied to /bench/run-bench.sh by
+# scripts/bench.sh, started by /init in mode "bench"): run every benchmark
+# program on vmem, then on the distribution's KVM, one driver loaded at a
+# time, and print their output between @@BENCH-BEGIN and @@BENCH-END.
+#
+# /init has loaded vmem already.  vmem refuses to load while kvm.ko is
+# loaded and refuses to let it load while vmem is, so one round is:
+#   vmem side -> rmmod vmem -> insmod KVM modules -> KVM side ->
+#   rmmod them (reverse order) -> insmod vmem
+# With several rounds the drivers alternate, so a slow patch of the host
+# weighs on both; the host keeps the best round.  vmem is loaded
+# again at the end, so /init's final unload still checks it for leaks.
+#
+# Files in /bench:  benches.list (programs, run order), args (extra
+# arguments for every program), kvm.modules (.ko files under /bench/kvm,
+# in load order; empty: no KVM side).  Kernel command line:
+# vmemtest_timeout (seconds per program and driver), vmemtest_rounds.
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^vmemtest_$1=//p"; }
+timeout_s=$(arg timeout); : "${timeout_s:=900}"
+rounds=$(arg rounds); : "${rounds:=1}"
+args=$(cat /bench/args 2>/dev/null)
+mark() { echo "@@BENCH-$*"; echo "vmembench: $*" >/dev/kmsg; }
+
+run_side() {	# driver round
+	local d=$1 r=$2 b rc start end
+	for b in $(cat /bench/benches.list); do
+		mark "RUN $d $b round=$r"
+		start=$(cut -d' ' -f1 /proc/uptime)
+		timeout -s KILL "$timeout_s" "/bench/$b" --driver "$d" $args
+		rc=$?
+		end=$(cut -d' ' -f1 /proc/uptime)
+		mark "RC $d $b rc=$rc round=$r uptime=$start-$end"
+	done
+}
+
+kvm_load() {	# the modules in order; on failure, unload what loaded
+	local m
+	kvm_loaded=
+	for m in $(cat /bench/kvm.modules); do
+		if ! insmod "/bench/kvm/$m"; then
+			mark "NOTE insmod $m failed: no KVM figures"
+			kvm_unload
+			return 1
+		fi
+		kvm_loaded="$m $kvm_loaded"
+	done
+}
+
+kvm_unload() {	# reverse order
+	local m
+	for m in $kvm_loaded; do
+		rmmod "/bench/kvm/$m" || mark "NOTE rmmod $m failed"
+	done
+	kvm_loaded=
+}
+
+echo "@@BENCH-BEGIN"
+echo "@@BENCH-INFO kernel $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo) rounds $rounds"
+echo "@@BENCH-INFO cpu $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "@@BENCH-INFO clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
+vmem=
+if [ -e /sys/module/vmem ]; then
+	vmem=1
+else
+	mark "NOTE vmem is not loaded: no vmem figures"
+fi
+kvm=
+if [ -s /bench/kvm.modules ]; then
+	kvm=1
+else
+	mark "NOTE no KVM modules for this configuration"
+fi
+
+r=1
+while [ "$r" -le "$rounds" ]; do
+	if [ -n "$vmem" ]; then
+		run_side vmem "$r"
+		rmmod vmem || { mark "NOTE rmmod vmem failed: stopping"; break; }
+	fi
+	if [ -n "$kvm" ]; then
+		if kvm_load; then
+			run_side kvm "$r"
+			kvm_unload
+		else
+			kvm=
+		fi
+	fi
+	if [ -n "$vmem" ]; then
+		insmod "$VMEM_KO" $VMEM_PARAMS ||
+			{ mark "NOTE could not reload vmem: stopping"; break; }
+	fi
+	r=$((r + 1))
+done
+echo "@@BENCH-END"

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * launcher_cli - `vmem run` on bad input: usage errors exit 2, bad images
+ * and sizes exit 1 with a clear message, and none of it needs a VM (the
+ * input is checked before the hypervisor is touched).  Uses the guest
+ * kernel of scripts/guest/ where a real bzImage is needed.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "launcher_util.h"
+#include "vt.h"
+
+#define T	30	/* seconds: these never start a guest */
+
+/* Run `vmem ARGS...` and check its status and a phrase of its output. */
+static int expect_run(const char *const argv[], int status, const char *text)
+{
+	struct lrun r;
+	int got = lrun_run(&r, argv, T);
+
+	EXPECT_EQ(got, status);
+	if (text && !strstr(r.out, text)) {
+		vt_diag("output lacks \"%s\"", text);
+		lrun_dump(&r, 10);
+		lrun_free(&r);
+		return VT_FAIL;
+	}
+	if (vt_case_failed())
+		lrun_dump(&r, 10);
+	lrun_free(&r);
+	return VT_PASS;
+}
+
+static int setup(void)
+{
+	if (access(lrun_tool(), X_OK))
+		return vt_skip("no vmem tool at %s", lrun_tool());
+	return VT_PASS;
+}
+
+static int test_help(void)
+{
+	const char *const a[] = { "vmem", "run", "--help", NULL };
+
+	return expect_run(a, 0, "usage: vmem run");
+}
+
+static int test_unknown_option(void)
+{
+	const char *const a[] = { "vmem", "run", "--frobnicate", NULL };
+
+	return expect_run(a, 2, "frobnicate");
+}
+
+static int test_missing_memory(void)
+{
+	const char *const a[] = { "vmem", "run", "--kernel", "/x", NULL };
+
+	return expect_run(a, 2, "--memory is required");
+}
+
+static int test_bad_size(void)
+{
+	const char *const a[] = { "vmem", "run", "--kernel", "/x",
+				  "--memory", "12Q", NULL };
+
+	return expect_run(a, 2, "bad --memory");
+}
+
+static int test_kernel_and_flat(void)
+{
+	const char *const a[] = { "vmem", "run", "--kernel", "/x", "--flat",
+				  "/y", "--memory", "64M", NULL };
+
+	return expect_run(a, 2, "either --kernel or --flat");
+}
+
+static int test_missing_kernel_file(void)
+{
+	const char *const a[] = { "vmem", "run", "--kernel",
+				  "/nonexistent/bzImage", "--memory", "64M",
+				  NULL };
+
+	return expect_run(a, 1, "No such file");
+}
+
+static int test_not_a_bzimage(void)
+{
+	const char *const a[] = { "vmem", "run", "--kernel", "/bin/busybox",
+				  "--memory", "256M", NULL };
+
+	return expect_run(a, 1, "not a bzImage");
+}
+
+/* The first @len bytes of the guest kernel in a temporary file. */
+static int truncated_copy(const char *src, const char *dst, size_t len)
+{
+	char buf[4096];
+	int in, out;
+	size_t done = 0;
+
+	in = open(src, O_RDONLY);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (in < 0 || out < 0)
+		return -1;
+	while (done < len) {
+		ssize_t n = read(in, buf, sizeof(buf) < len - done ?
+				 sizeof(buf) : len - done);
+
+		if (n <= 0 || write(out, buf, n) != n)
+			break;
+		done += n;
+	}
+	close(in);
+	close(out);
+	return done == len ? 0 : -1;
+}
+
+static int test_truncated_kernel(void)
+{
+	const char *k = lrun_guest_file("vmlinuz");
+	const char *t = "/tmp/launcher_cli.trunc";
+	const char *const a[] = { "vmem", "run", "--kernel", t, "--memory",
+				  "256M", NULL };
+	const char *const b[] = { "vmem", "run", "--kernel", t, "--memory",
+				  "256M", NULL };
+	int ret;
+
+	if (!k)
+		SKIP("no guest kernel in %s", lrun_guest_dir());
+	ASSERT_EQ(truncated_copy(k, t, 100000), 0);
+	ret = expect_run(a, 1, "truncated");
+	ASSERT_EQ(truncated_copy(k, t, 0x100), 0);
+	if (ret == VT_PASS)
+		ret = expect_run(b, 1, "too small");
+	unlink(t);
+	return ret;
+}
+
+static int test_memory_too_small(void)
+{
+	const char *k = lrun_guest_file("vmlinuz");
+	const char *const a[] = { "vmem", "run", "--kernel", k, "--memory",
+				  "32M", NULL };
+
+	if (!k)
+		SKIP("no guest kernel in %s", lrun_guest_dir());
+	return expect_run(a, 1, "memory too small for the kernel");
+}
+
+static int test_initrd_larger_than_memory(void)
+{
+	const char *k = lrun_guest_file("vmlinuz");
+	const char *big = "/tmp/launcher_cli.big";
+	const char *const a[] = { "vmem", "run", "--kernel", k, "--initrd",
+				  big, "--memory", "256M", NULL };
+	int fd, ret;
+
+	if (!k)
+		SKIP("no guest kernel in %s", lrun_guest_dir());
+	fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_OK(fd);
+	ASSERT_OK(ftruncate(fd, 300 << 20));	/* sparse: costs nothing */
+	close(fd);
+	ret = expect_run(a, 1, "initrd");
+	unlink(big);
+	return ret;
+}
+
+static int test_flat_outside_memory(void)
+{
+	const char *f = "/tmp/launcher_cli.flat";
+	const char *const a[] = { "vmem", "run", "--flat", f, "--load-addr",
+				  "0x2000000", "--entry", "0x2000000",
+				  "--memory", "16M", NULL };
+	int fd, ret;
+
+	fd = open(f, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_OK(fd);
+	ASSERT_EQ(write(fd, "\xf4", 1), 1);	/* hlt */
+	close(fd);
+	ret = expect_run(a, 1, "does not fit");
+	unlink(f);
+	return ret;
+}
+
+static const struct vt_case cases[] = {
+	VT_CASE(help),
+	VT_CASE(unknown_option),
+	VT_CASE(missing_memory),
+	VT_CASE(bad_size),
+	VT_CASE(kernel_and_flat),
+	VT_CASE(missing_kernel_file),
+	VT_CASE(not_a_bzimage),
+	VT_CASE(truncated_kernel),
+	VT_CASE(memory_too_small),
+	VT_CASE(initrd_larger_than_memory),
+	VT_CASE(flat_outside_memory),
+};
+
+VT_MAIN(cases, setup, NULL)

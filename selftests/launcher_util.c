@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * launcher_util.c - run the vmem tool from tests; see launcher_util.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launcher_util.h"
+#include "vt.h"
+
+const char *lrun_tool(void)
+{
+	const char *t = getenv("VMEM_TOOL");
+
+	return t && *t ? t : "/bin/vmem";
+}
+
+const char *lrun_guest_dir(void)
+{
+	const char *d = getenv("VMEM_GUEST_DIR");
+
+	return d && *d ? d : "/guest";
+}
+
+const char *lrun_guest_file(const char *name)
+{
+	static char paths[4][512];
+	static int next;
+	char *p = paths[next++ % 4];
+
+	snprintf(p, 512, "%s/%s", lrun_guest_dir(), name);
+	return access(p, R_OK) == 0 ? p : NULL;
+}
+
+const char *lrun_guest_cmdline(const char *extra)
+{
+	static char buf[1024];
+	const char *path = lrun_guest_file("cmdline");
+	FILE *f = path ? fopen(path, "r") : NULL;
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			n = strcspn(buf, "\n");
+		buf[n] = 0;
+		fclose(f);
+	}
+	if (extra && *extra)
+		snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " " : "", extra);
+	return buf;
+}
+
+/*
+ * A pseudo-terminal pair.  The harness's minimal /init mounts no devpts:
+ * mount an instance of our own on /dev/pts when there is none.
+ */
+static int open_pty(int *master, char *slave, size_t len)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (m < 0 && access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		if (mount("devpts", "/dev/pts", "devpts", 0,
+			  "newinstance,ptmxmode=0666,mode=0620"))
+			vt_diag("mount devpts: %s", strerror(errno));
+		m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	}
+	if (m < 0)
+		return -errno;
+	if (grantpt(m) || unlockpt(m) || ptsname_r(m, slave, len)) {
+		close(m);
+		return -errno;
+	}
+	*master = m;
+	return 0;
+}
+
+int lrun_start(struct lrun *r, const char *const argv[], bool pty)
+{
+	char slave[128];
+	int fds[2], in;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	if (pty) {
+		if (open_pty(&fds[0], slave, sizeof(slave)))
+			return -errno;
+	} else if (pipe2(fds, O_CLOEXEC)) {
+		return -errno;
+	}
+	fflush(stdout);
+	r->pid = fork();
+	if (r->pid < 0)
+		return -errno;
+	if (!r->pid) {
+		if (pty) {
+			setsid();
+			in = open(slave, O_RDWR);	/* our controlling tty */
+			if (in < 0)
+				_exit(126);
+			dup2(in, 0);
+			dup2(in, 1);
+			dup2(in, 2);
+		} else {
+			in = open("/dev/null", O_RDONLY);
+			dup2(in, 0);
+			dup2(fds[1], 1);
+			dup2(fds[1], 2);
+		}
+		execv(lrun_tool(), (char *const *)argv);
+		_exit(127);
+	}
+	if (!pty)
+		close(fds[1]);
+	r->fd = fds[0];
+	r->cap = 65536;
+	r->out = calloc(1, r->cap);
+	return r->out ? 0 : -ENOMEM;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read what is there (waiting up to @ms); false at EOF. */
+static bool lrun_read(struct lrun *r, int ms)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+	ssize_t n;
+
+	if (r->fd < 0)
+		return false;
+	if (poll(&p, 1, ms) <= 0)
+		return true;
+	if (r->len + 4096 + 1 > r->cap) {
+		char *o = realloc(r->out, r->cap * 2);
+
+		if (!o)
+			return false;
+		r->out = o;
+		r->cap *= 2;
+	}
+	n = read(r->fd, r->out + r->len, r->cap - r->len - 1);
+	if (n <= 0) {
+		/* EOF (pipe) or EIO (pty with no slave left) */
+		close(r->fd);
+		r->fd = -1;
+		return false;
+	}
+	r->len += n;
+	r->out[r->len] = 0;
+	return true;
+}
+
+static void lrun_reap(struct lrun *r, int options)
+{
+	int st;
+
+	if (r->exited || r->pid <= 0)
+		return;
+	if (waitpid(r->pid, &st, options) == r->pid) {
+		r->exited = true;
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) :
+			    128 + WTERMSIG(st);
+	}
+}
+
+bool lrun_wait_for(struct lrun *r, const char *text, int timeout_s)
+{
+	double end = now_s() + timeout_s;
+
+	while (!strstr(r->out, text)) {
+		if (now_s() > end)
+			return false;
+		if (!lrun_read(r, 200)) {
+			lrun_reap(r, 0);
+			return strstr(r->out, text) != NULL;
+		}
+	}
+	return true;
+}
+
+int lrun_type(struct lrun *r, const char *s)
+{
+	size_t n = strlen(s);
+
+	return write(r->fd, s, n) == (ssize_t)n ? 0 : -1;
+}
+
+int lrun_finish(struct lrun *r, int timeout_s)
+{
+	double end = now_s() + timeout_s;
+
+	while (!r->exited) {
+		if (r->fd >= 0)
+			lrun_read(r, 200);
+		else
+			usleep(100000);
+		lrun_reap(r, WNOHANG);
+		if (!r->exited && now_s() > end) {
+			vt_diag("vmem did not end within %d s: SIGTERM", timeout_s);
+			kill(r->pid, SIGTERM);
+			sleep(5);
+			kill(r->pid, SIGKILL);
+			lrun_reap(r, 0);
+		}
+	}
+	/* What is left in the pipe. */
+	while (r->fd >= 0 && lrun_read(r, 100))
+		;
+	return r->status;
+}
+
+void lrun_dump(const struct lrun *r, int lines)
+{
+	const char *p = r->out + r->len;
+	int n = 0;
+
+	while (p > r->out && n <= lines)
+		if (*--p == '\n')
+			n++;
+	vt_diag("---- last output of vmem ----");
+	while (*p) {
+		size_t l = strcspn(p, "\n");
+
+		if (l)
+			vt_diag("| %.*s", (int)(l && p[l - 1] == '\r' ? l - 1 : l), p);
+		p += l + (p[l] == '\n');
+	}
+}
+
+void lrun_free(struct lrun *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	if (!r->exited && r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		lrun_reap(r, 0);
+	}
+	free(r->out);
+	r->out = NULL;
+}
+
+int lrun_run(struct lrun *r, const char *const argv[], int timeout_s)
+{
+	int ret = lrun_start(r, argv, false);
+
+	if (ret)
+		return -1;
+	return lrun_finish(r, timeout_s);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * launcher_util.h - helpers for the tests that run the `vmem` tool
+ * (launcher_cli, boot_*): start it with its output captured, wait for
+ * text, type into its console, collect its exit status.
+ *
+ * The tool is $VMEM_TOOL, else /bin/vmem (where the harness puts it);
+ * the Linux guest (scripts/guest/build.sh) is in $VMEM_GUEST_DIR, else
+ * /guest.
+ */
+#ifndef VMEM_LAUNCHER_UTIL_H
+#define VMEM_LAUNCHER_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct lrun {
+	pid_t pid;
+	int fd;			/* stdout+stderr (and stdin with a pty) */
+	char *out;		/* everything read so far, NUL-terminated */
+	size_t len, cap;
+	int status;		/* exit status; 128+N when killed by N */
+	bool exited;
+};
+
+const char *lrun_tool(void);
+const char *lrun_guest_dir(void);
+/* "DIR/NAME" of the guest, or NULL when the guest is missing. */
+const char *lrun_guest_file(const char *name);
+/* The guest's command line (DIR/cmdline) plus @extra; static buffer. */
+const char *lrun_guest_cmdline(const char *extra);
+
+/*
+ * Start argv (argv[0] is replaced by the tool).  With @pty the tool's
+ * stdin, stdout and stderr are a new pseudo-terminal; otherwise stdin is
+ * /dev/null and output a pipe.  0 or -errno.
+ */
+int lrun_start(struct lrun *r, const char *const argv[], bool pty);
+/* Read output until it contains @text (true), the tool exits or
+ * @timeout_s passes (false). */
+bool lrun_wait_for(struct lrun *r, const char *text, int timeout_s);
+/* Type @s into the console (pty only). */
+int lrun_type(struct lrun *r, const char *s);
+/* Wait for the exit (killing it after @timeout_s); returns the status. */
+int lrun_finish(struct lrun *r, int timeout_s);
+/* Print the last @lines lines of output as diagnostics. */
+void lrun_dump(const struct lrun *r, int lines);
+void lrun_free(struct lrun *r);
+
+/* Run to the end without input; returns the status, output in @r. */
+int lrun_run(struct lrun *r, const char *const argv[], int timeout_s);
+
+#endif /* VMEM_LAUNCHER_UTIL_H */
