@@ -54,6 +54,8 @@ struct vmem_tdp_format;
  *			where the core has called (or is calling) @cpu_enable.
  * @has_tdp:		NPT or EPT present and usable; set by
  *			@hardware_setup  [I]
+ * @has_shadow:		the backend runs shadow-MMU VMs (intercepts #PF, CR
+ *			and INVLPG accesses and calls mmu/shadow.c)  [I]
  * @nr_asids:		Address-space tags available (SVM ASIDs; VMX VPIDs:
  *			65535 if VPID is usable, else 0); set by
  *			@hardware_setup, kept for the vCPU code  [I]
@@ -148,6 +150,7 @@ struct vmem_backend_ops {
 
 	/* Capabilities, filled by hardware_setup. */
 	bool has_tdp;
+	bool has_shadow;
 	u32 nr_asids;
 	/* PTE format of the nested tables (NPT or EPT).  [I] */
 	const struct vmem_tdp_format *tdp_format;

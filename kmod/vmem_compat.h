@@ -225,6 +225,17 @@ static inline void vmem_load_gs_index(unsigned int sel)
 	load_gs_index(sel);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Netlink                                                                 */
+
+/*
+ * NL_SET_ERR_MSG_FMT (a formatted extack message, 6.2): without it
+ * netlink.c sets a fixed message and relies on its REFUSED reply.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define VMEM_HAVE_NL_ERR_MSG_FMT
+#endif
+
 #endif /* !__ASSEMBLY__ */
 
 #endif /* _VMEM_COMPAT_H */

@@ -70,6 +70,8 @@ static inline struct page *vmem_alloc_page(gfp_t gfp)
 	return vmem_alloc_page_node(NUMA_NO_NODE, gfp);
 }
 
+struct dentry;
+struct dentry *vmem_debugfs_root(void);
 long vmem_stats_pages(void);
 long vmem_stats_objects(void);
 void vmem_stats_init(void);
@@ -96,6 +98,9 @@ struct vm_area_struct;
 int vmem_vm_init(void);
 void vmem_vm_exit(void);
 long vmem_create_vm(unsigned long flags);
+struct vmem_vm_stats;
+/* VMEM_GET_VM_STATS's figures (output fields only).  May sleep. */
+void vmem_vm_fill_stats(struct vmem_vm *vm, struct vmem_vm_stats *st);
 
 /* vmem_vcpu.c */
 int vmem_vcpu_init(void);
@@ -104,6 +109,8 @@ void vmem_vcpu_free(struct vmem_vcpu *vcpu);
 
 /* vmem_mem.c; the __ variants need vm->slots_lock held (either way). */
 struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn);
+/* Also says whether the page may be mapped writable (see vmem_mem.c). */
+struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 gfn, bool *writable);
 int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);	/* enum vmem_gpa_kind */
 int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms);
 int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma);
@@ -114,6 +121,10 @@ int vmem_tdp_init(struct vmem_vm *vm);
 void vmem_tdp_destroy(struct vmem_vm *vm);
 bool vmem_tdp_zap(struct vmem_vm *vm, u64 gfn, u64 npages);
 void vmem_tdp_free_cache(struct vmem_vcpu *vcpu);
+
+/* mmu/shadow.c: zap leaves of gfns [@gfn, @gfn + @npages) in every
+ * vCPU's tree, under mmu_lock; true if the TLBs must be flushed. */
+bool vmem_shadow_zap(struct vmem_vm *vm, u64 gfn, u64 npages);
 
 /* x86/cpuid.c */
 int vmem_cpuid_init(void);

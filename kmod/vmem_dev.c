@@ -22,7 +22,7 @@
 
 static_assert(sizeof(struct vmem_limits) == 64);
 /* A new capability must be answered below before VMEM_CAP_MAX moves. */
-static_assert(VMEM_CAP_MAX == VMEM_CAP_RUN_SIZE);
+static_assert(VMEM_CAP_MAX == VMEM_CAP_PSHARE);
 
 static long vmem_check_extension(unsigned long cap)
 {
@@ -32,8 +32,7 @@ static long vmem_check_extension(unsigned long cap)
 	case VMEM_CAP_HW_MMU:
 		return vmem_config.tdp;
 	case VMEM_CAP_SHADOW_MMU:
-		/* Not written yet. */
-		return 0;
+		return vmem_backend->has_shadow;
 	case VMEM_CAP_MAX_VMS:
 		return vmem_config.max_vms;
 	case VMEM_CAP_MAX_VCPUS:
@@ -46,6 +45,8 @@ static long vmem_check_extension(unsigned long cap)
 		return vmem_virt_nr_cpus();
 	case VMEM_CAP_RUN_SIZE:
 		return PAGE_SIZE;
+	case VMEM_CAP_PSHARE:
+		return 1;
 	default:
 		return 0;
 	}

@@ -17,6 +17,8 @@
 
 #include "vmem_backend.h"
 #include "vmem_core.h"
+#include "pool.h"
+#include "vmem_share.h"
 
 static unsigned int max_vms = 64;
 module_param(max_vms, uint, 0444);
@@ -116,15 +118,31 @@ static int __init vmem_init(void)
 	if (r)
 		goto out_virt;
 
-	r = vmem_dev_init();
+	/* Before the device: every VM is charged to a pool from creation. */
+	r = vmem_pool_init();
 	if (r)
 		goto out_vm;
+	r = vmem_netlink_init();
+	if (r)
+		goto out_pool;
+	r = vmem_share_init();
+	if (r)
+		goto out_netlink;
+	r = vmem_dev_init();
+	if (r)
+		goto out_share;
 
 	pr_info("loaded: backend %s, hardware MMU %s, %u CPUs enabled\n",
 		vmem_backend->name, vmem_config.tdp ? "on" : "off",
 		vmem_virt_nr_cpus());
 	return 0;
 
+out_share:
+	vmem_share_exit();
+out_netlink:
+	vmem_netlink_exit();
+out_pool:
+	vmem_pool_exit();
 out_vm:
 	vmem_vm_exit();
 out_virt:
@@ -138,6 +156,9 @@ static void __exit vmem_exit(void)
 {
 	vmem_dev_exit();
 	/* No VM is left: each holds a module reference through its fds. */
+	vmem_share_exit();
+	vmem_netlink_exit();
+	vmem_pool_exit();
 	vmem_vm_exit();
 	vmem_virt_exit();
 	/* Last: every allocation must be back by now. */

@@ -25,6 +25,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -32,6 +33,7 @@
 #include "vmem_backend.h"
 #include "vmem_compat.h"
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
 
 /* ---------------------------------------------------------------------- */
@@ -99,18 +101,38 @@ int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa)
 /* The p2m                                                                 */
 
 /*
- * The page behind @gfn with a reference, allocated on first touch.  The
- * caller holds slots_lock and has checked that @gfn is in a slot.
+ * The machine page of a present entry with a reference, or NULL for an
+ * untouched one; *@writable (if given) says whether the VM owns it alone
+ * (private) or it is a read-only shared or zero frame.  Caller holds
+ * xa_lock, so a removal cannot slip in before the reference is taken.
  */
-struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
+static struct page *vmem_p2m_entry_page(void *e, bool *writable)
+{
+	struct page *page = NULL;
+
+	if (writable)
+		*writable = vmem_p2m_is_private(e);
+	if (vmem_p2m_is_private(e) || vmem_p2m_is_shared(e))
+		page = vmem_p2m_page(e);
+	else if (vmem_p2m_is_zero(e))
+		page = vmem_zero_frame;
+	if (page)
+		get_page(page);
+	return page;
+}
+
+/*
+ * The page behind @gfn with a reference, allocated on first touch.  The
+ * caller holds slots_lock and has checked that @gfn is in a slot.  A
+ * shared or zero frame comes back with *@writable false: map it read-only
+ * and, to write, drop slots_lock and call vmem_share_unshare() first.
+ */
+struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 gfn, bool *writable)
 {
 	struct page *page, *old;
 
-	/* The reference is taken under xa_lock: a removal cannot slip in. */
 	xa_lock(&vm->p2m);
-	page = xa_load(&vm->p2m, gfn);
-	if (page)
-		get_page(page);
+	page = vmem_p2m_entry_page(xa_load(&vm->p2m, gfn), writable);
 	xa_unlock(&vm->p2m);
 	if (page)
 		return page;
@@ -128,7 +150,7 @@ struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
 		return ERR_PTR(xa_err(old));
 	}
 	if (old) {
-		get_page(old);
+		old = vmem_p2m_entry_page(old, writable);
 		xa_unlock(&vm->p2m);
 		vmem_free_page(page);
 		return old;
@@ -136,7 +158,15 @@ struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
 	get_page(page);
 	xa_unlock(&vm->p2m);
 	atomic_long_inc(&vm->granted);
+	if (writable)
+		*writable = true;
 	return page;
+}
+
+/* Read access only: see __vmem_p2m_get(). */
+struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
+{
+	return __vmem_p2m_get(vm, gfn, NULL);
 }
 
 struct page *vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
@@ -178,16 +208,27 @@ static int vmem_guest_copy(struct vmem_vm *vm, u64 gpa, void *buf,
 			break;
 		}
 		if (write) {
-			page = __vmem_p2m_get_page(vm, gfn);
+			bool writable;
+
+			page = __vmem_p2m_get(vm, gfn, &writable);
 			if (IS_ERR(page)) {
 				r = PTR_ERR(page);
 				break;
 			}
+			if (!writable) {
+				/* Copy-on-write, then look again. */
+				put_page(page);
+				up_read(&vm->slots_lock);
+				r = vmem_share_unshare(vm, gfn);
+				down_read(&vm->slots_lock);
+				if (r)
+					break;
+				continue;
+			}
 		} else {
 			xa_lock(&vm->p2m);
-			page = xa_load(&vm->p2m, gfn);
-			if (page)
-				get_page(page);
+			page = vmem_p2m_entry_page(xa_load(&vm->p2m, gfn),
+						   NULL);
 			xa_unlock(&vm->p2m);
 		}
 
@@ -234,6 +275,8 @@ void vmem_invalidate_range(struct vmem_vm *vm, u64 gfn, u64 npages)
 	WRITE_ONCE(vm->mmu_seq, vm->mmu_seq + 1);
 	if (vm->tdp)
 		flush = vmem_tdp_zap(vm, gfn, npages);
+	if (vm->mmu_mode == VMEM_VM_MMU_SHADOW)
+		flush |= vmem_shadow_zap(vm, gfn, npages);
 	spin_unlock(&vm->mmu_lock);
 
 	/* Waits until no vCPU can still be using a zapped translation. */
@@ -256,12 +299,12 @@ void vmem_invalidate_end(struct vmem_vm *vm)
 static void vmem_p2m_free_range(struct vmem_vm *vm, u64 gfn, u64 npages)
 {
 	unsigned long idx;
-	struct page *page;
+	void *e;
 
-	xa_for_each_range(&vm->p2m, idx, page, gfn, gfn + npages - 1) {
+	xa_for_each_range(&vm->p2m, idx, e, gfn, gfn + npages - 1) {
 		xa_erase(&vm->p2m, idx);
 		atomic_long_dec(&vm->granted);
-		vmem_free_page(page);
+		vmem_share_drop_entry(vm, e);
 		cond_resched();
 	}
 }
@@ -418,8 +461,43 @@ out:
 	return ret;
 }
 
+/*
+ * With .page_mkwrite the VMA wants write notification, so the core maps
+ * every page read-only first and calls this on the first write through a
+ * PTE: a private page becomes writable (locked, as the core wants it for
+ * a page it will dirty); a shared or zero frame is first copied (copy-on-
+ * write), which zaps this PTE, and the write faults again on the copy.
+ */
+static vm_fault_t vmem_mem_page_mkwrite(struct vm_fault *vmf)
+{
+	struct vmem_vm *vm = vmf->vma->vm_file->private_data;
+	bool mine;
+	void *e;
+
+	/*
+	 * The answer may be stale when the write happens: no matter, a p2m
+	 * change zaps this PTE first, and the core installs the writable
+	 * PTE only if the PTE it faulted on is still there.
+	 */
+	down_read(&vm->slots_lock);
+	e = xa_load(&vm->p2m, vmf->pgoff);
+	mine = vmem_p2m_is_private(e) && vmem_p2m_page(e) == vmf->page;
+	up_read(&vm->slots_lock);
+	if (mine) {
+		lock_page(vmf->page);
+		return VM_FAULT_LOCKED;
+	}
+
+	/* Shared or zero; or changed meanwhile, and the PTE is going. */
+	if (vmem_p2m_is_shared(e) || vmem_p2m_is_zero(e))
+		if (vmem_share_unshare(vm, vmf->pgoff))
+			return VM_FAULT_OOM;
+	return VM_FAULT_NOPAGE;
+}
+
 static const struct vm_operations_struct vmem_mem_vm_ops = {
 	.fault = vmem_mem_fault,
+	.page_mkwrite = vmem_mem_page_mkwrite,
 };
 
 /*
@@ -457,10 +535,10 @@ int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma)
 void vmem_mem_destroy(struct vmem_vm *vm)
 {
 	unsigned long idx;
-	struct page *page;
+	void *e;
 
-	xa_for_each(&vm->p2m, idx, page) {
-		vmem_free_page(page);
+	xa_for_each(&vm->p2m, idx, e) {
+		vmem_share_drop_entry(vm, e);
 		atomic_long_dec(&vm->granted);
 		cond_resched();
 	}

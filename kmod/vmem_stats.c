@@ -84,6 +84,12 @@ void vmem_kfree(const void *obj)
 	kfree(obj);
 }
 
+/* The vmem debugfs directory, for other files of the module. */
+struct dentry *vmem_debugfs_root(void)
+{
+	return vmem_debugfs_dir;
+}
+
 long vmem_stats_pages(void)
 {
 	return atomic_long_read(&vmem_nr_pages);

@@ -909,6 +909,7 @@ void vmem_vcpu_free(struct vmem_vcpu *vcpu)
 	struct vmem_vm *vm = vcpu->vm;
 
 	vmem_backend->vcpu_destroy(vcpu);
+	vmem_shadow_vcpu_destroy(vcpu);
 	vmem_tdp_free_cache(vcpu);
 	vmem_free_page(virt_to_page(vcpu->guest_fpu));
 	vmem_free_page(vcpu->run_page);
@@ -964,9 +965,15 @@ long vmem_create_vcpu(struct vmem_vm *vm, unsigned long id)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 
+	/* Before the backend's reset, which loads the shadow root. */
+	if (vm->mmu_mode == VMEM_VM_MMU_SHADOW) {
+		r = vmem_shadow_vcpu_init(vcpu);
+		if (r)
+			goto out_fpu;
+	}
 	r = vmem_backend->vcpu_create(vcpu);
 	if (r)
-		goto out_fpu;
+		goto out_shadow;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
@@ -992,6 +999,9 @@ out_fd:
 	put_unused_fd(fd);
 out_backend:
 	vmem_backend->vcpu_destroy(vcpu);
+out_shadow:
+	vmem_shadow_vcpu_destroy(vcpu);
+	vmem_tdp_free_cache(vcpu);
 out_fpu:
 	vmem_free_page(fpu_page);
 	atomic_long_sub(2, &vm->overhead);

@@ -28,10 +28,14 @@
 
 #include "vmem_backend.h"
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
+#include "pool.h"
 
 static_assert(sizeof(struct vmem_memslot) == 64);
 static_assert(sizeof(struct vmem_vm_stats) == 128);
+static_assert(sizeof(struct vmem_vm_name) == 72);
+static_assert(sizeof(struct vmem_pshare) == 48);
 
 #define VMEM_FS_MAGIC	0x766d656d	/* "vmem" */
 
@@ -88,6 +92,11 @@ static void vmem_vm_free(struct kref *ref)
 	struct vmem_vm *vm = container_of(ref, struct vmem_vm, ref);
 	unsigned int i;
 
+	/* First: netlink must not find a VM being torn down. */
+	vmem_pool_vm_destroy(vm);
+	/* The sharing daemon forgets the VM and its hints. */
+	vmem_share_vm_remove(vm);
+
 	for (i = 0; i < vmem_config.max_vcpus; i++)
 		if (vm->vcpus[i])
 			vmem_vcpu_free(vm->vcpus[i]);
@@ -95,6 +104,7 @@ static void vmem_vm_free(struct kref *ref)
 		vmem_backend->vm_destroy(vm);
 	vmem_tdp_destroy(vm);
 	vmem_mem_destroy(vm);
+	vmem_share_vm_free(vm);
 	vmem_kfree(vm->vcpus);
 	iput(vm->inode);
 	vmem_kfree(vm);
@@ -108,6 +118,27 @@ void vmem_vm_put(struct vmem_vm *vm)
 
 /* ---------------------------------------------------------------------- */
 /* VM ioctls                                                               */
+
+void vmem_vm_fill_stats(struct vmem_vm *vm, struct vmem_vm_stats *st)
+{
+	struct vmem_share_stats ss;
+
+	vmem_share_stats(vm, &ss);
+	memset(st, 0, sizeof(*st));
+	st->granted = ss.granted;
+	st->consumed = ss.consumed;
+	st->consumed_frac = ss.consumed_frac;
+	st->shared = ss.shared;
+	st->zero = ss.zero;
+	st->overhead = atomic_long_read(&vm->overhead);
+	st->configured = READ_ONCE(vm->configured);
+	st->scanned = ss.scanned;
+	st->volatile_pages = ss.volatile_pages;
+	st->cow_breaks = ss.cow_breaks;
+	st->full_scans = ss.full_scans;
+	st->share_flags = (ss.converged ? VMEM_STATS_CONVERGED : 0) |
+			  (ss.enabled ? VMEM_STATS_PSHARE : 0);
+}
 
 static long vmem_vm_get_stats(struct vmem_vm *vm,
 			      struct vmem_vm_stats __user *ustats)
@@ -123,16 +154,31 @@ static long vmem_vm_get_stats(struct vmem_vm *vm,
 		if (st.reserved[i])
 			return -EINVAL;
 
-	memset(&st, 0, sizeof(st));
-	st.granted = atomic_long_read(&vm->granted);
-	/* Every backed page is private for now: consumed == granted. */
-	st.consumed = st.granted;
-	st.overhead = atomic_long_read(&vm->overhead);
-	st.configured = READ_ONCE(vm->configured);
+	vmem_vm_fill_stats(vm, &st);
 
 	if (copy_to_user(ustats, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
+}
+
+/* VMEM_SET_VM_NAME: the name netlink shows for the VM. */
+static long vmem_vm_set_name(struct vmem_vm *vm,
+			     struct vmem_vm_name __user *uname)
+{
+	struct vmem_vm_name n;
+	unsigned int i;
+
+	if (copy_from_user(&n, uname, sizeof(n)))
+		return -EFAULT;
+	if (n.flags || n.pad)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(n.reserved); i++)
+		if (n.reserved[i])
+			return -EINVAL;
+	/* Unterminated is refused, not truncated. */
+	if (strnlen(n.name, sizeof(n.name)) == sizeof(n.name))
+		return -EINVAL;
+	return vmem_pool_vm_set_name(vm, n.name);
 }
 
 static long vmem_vm_ioctl(struct file *file, unsigned int cmd,
@@ -153,6 +199,21 @@ static long vmem_vm_ioctl(struct file *file, unsigned int cmd,
 		return vmem_create_vcpu(vm, arg);
 	case VMEM_GET_VM_STATS:
 		return vmem_vm_get_stats(vm, argp);
+	case VMEM_PSHARE: {
+		struct vmem_pshare ps;
+		int r;
+
+		if (copy_from_user(&ps, argp, sizeof(ps)))
+			return -EFAULT;
+		r = vmem_share_ioctl(vm, &ps);
+		if (!r && copy_to_user(argp, &ps, sizeof(ps)))
+			return -EFAULT;
+		return r;
+	}
+	case VMEM_GET_VM_ID:
+		return arg ? -EINVAL : vmem_pool_vm_id(vm);
+	case VMEM_SET_VM_NAME:
+		return vmem_vm_set_name(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -188,10 +249,12 @@ static int vmem_vm_mmu_mode(unsigned long flags, u32 *mode)
 
 	switch (flags & VMEM_VM_MMU_MASK) {
 	case VMEM_VM_MMU_AUTO:
-		/* The shadow MMU is not written yet: AUTO means HW or nothing. */
-		if (!vmem_config.tdp)
+		if (vmem_config.tdp)
+			*mode = VMEM_VM_MMU_HW;
+		else if (vmem_backend->has_shadow)
+			*mode = VMEM_VM_MMU_SHADOW;
+		else
 			return -EOPNOTSUPP;
-		*mode = VMEM_VM_MMU_HW;
 		return 0;
 	case VMEM_VM_MMU_HW:
 		if (!vmem_config.tdp)
@@ -199,7 +262,10 @@ static int vmem_vm_mmu_mode(unsigned long flags, u32 *mode)
 		*mode = VMEM_VM_MMU_HW;
 		return 0;
 	case VMEM_VM_MMU_SHADOW:
-		return -EOPNOTSUPP;
+		if (!vmem_backend->has_shadow)
+			return -EOPNOTSUPP;
+		*mode = VMEM_VM_MMU_SHADOW;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -254,18 +320,30 @@ long vmem_create_vm(unsigned long flags)
 	ihold(inode);
 	vm->inode = inode;
 
-	r = vmem_tdp_init(vm);
+	r = vmem_share_vm_init(vm);
 	if (r)
 		goto out_inode;
+
+	/* Shadow VMs keep their tables per vCPU (mmu/shadow.c). */
+	if (mode == VMEM_VM_MMU_HW) {
+		r = vmem_tdp_init(vm);
+		if (r)
+			goto out_share;
+	}
 
 	r = vmem_backend->vm_init(vm);
 	if (r)
 		goto out_tdp;
 
+	/* Power-on: admission of the overhead, after vm_init counted it. */
+	r = vmem_pool_vm_create(vm);
+	if (r)
+		goto out_backend;
+
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
-		goto out_backend;
+		goto out_pool;
 	}
 	/* On success the file owns the inode reference from alloc. */
 	file = alloc_file_pseudo(inode, vmem_mnt, "vmem-vm", O_RDWR,
@@ -281,16 +359,23 @@ long vmem_create_vm(unsigned long flags)
 	 * ioctl on /dev/vmem, so the module is pinned already.
 	 */
 	__module_get(THIS_MODULE);
+	/* Nothing fails from here: the daemon may see the VM. */
+	vmem_share_vm_publish(vm);
 	fd_install(fd, file);
 	return fd;
 
 out_fd:
 	put_unused_fd(fd);
+out_pool:
+	vmem_pool_vm_destroy(vm);
 out_backend:
 	if (vmem_backend->vm_destroy)
 		vmem_backend->vm_destroy(vm);
 out_tdp:
 	vmem_tdp_destroy(vm);
+out_share:
+	vmem_share_vm_remove(vm);
+	vmem_share_vm_free(vm);
 out_inode:
 	iput(inode);
 	iput(inode);

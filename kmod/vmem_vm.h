@@ -23,11 +23,15 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
 
 #include <linux/vmem.h>
 
 struct vmem_vm;
 struct vmem_vcpu;
+struct vmem_pool_vm;
+struct vmem_share_vm;
 struct page;
 
 /* ---------------------------------------------------------------------- */
@@ -49,10 +53,9 @@ struct vmem_slot {
 
 /*
  * The p2m lives in vm->p2m, an xarray indexed by gfn.  An absent entry is
- * "untouched".  A present entry is the struct page of a private machine
- * page owned by the VM.  Later work adds shared, zero and swapped states;
- * nobody outside vmem_mem.c reads the xarray directly, so they will not
- * need to know.
+ * "untouched"; the others are private, shared, zero (and later swapped),
+ * encoded as vmem_share.h describes.  Nobody but vmem_mem.c and the
+ * sharing daemon (vmem_share.c) reads the xarray directly.
  */
 
 /* Result of vmem_gpa_lookup(): what backs a guest-physical address. */
@@ -72,7 +75,9 @@ enum vmem_gpa_kind vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);
 /*
  * The machine page behind @gfn, allocated, zeroed and charged on first
  * touch.  Returns the page with a reference held (put_page() it), or an
- * ERR_PTR: -EFAULT outside RAM, -ENOMEM.  May sleep.
+ * ERR_PTR: -EFAULT outside RAM, -ENOMEM.  May sleep.  The page may be a
+ * shared or the zero frame: read it only (writers use vmem_write_guest(),
+ * which breaks sharing).
  */
 struct page *vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn);
 
@@ -139,6 +144,57 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write);
 u64 vmem_tdp_root_hpa(struct vmem_vm *vm);
 
 /* ---------------------------------------------------------------------- */
+/* The shadow MMU: guest-virtual -> machine tables per vCPU (mmu/shadow.c) */
+
+/*
+ * For VMs with mmu_mode VMEM_VM_MMU_SHADOW.  Each vCPU has its own shadow
+ * tree, a virtual TLB: it caches translations of the guest's tables
+ * through the p2m and may drop any of them at any time.  The backend runs
+ * the guest on it with paging always on (CR0.PG, CR0.WP forced; CR4.PAE
+ * forced: guests without long mode run on PAE shadow tables, and EFER.LME
+ * follows the guest's LMA), keeps the guest's own CR0/CR3/CR4/EFER for the
+ * guest's reads, and tells the shadow MMU what the guest does:
+ *
+ *  - vmem_shadow_reset(): paging state changed (CR0.PG/WP, CR4.PAE/PSE/
+ *    PGE/SMEP, EFER.NXE/LMA, set_sregs): every translation is dropped,
+ *    global ones included; the tree's format follows EFER.LMA.
+ *  - vmem_shadow_new_cr3(): a MOV to CR3: non-global translations dropped.
+ *  - vmem_shadow_invlpg(): INVLPG/INVLPGA of one address; @gva ~0 when
+ *    the backend cannot tell which (drops everything).
+ *  - vmem_shadow_page_fault(): an intercepted #PF.
+ *
+ * Each of them leaves VMEM_REQ_TLB_FLUSH set when the hardware TLB must
+ * be flushed before the next entry.  All under vcpu->mutex.
+ */
+int vmem_shadow_vcpu_init(struct vmem_vcpu *vcpu);
+void vmem_shadow_vcpu_destroy(struct vmem_vcpu *vcpu);
+/* Root of the tree for the hardware's CR3. */
+u64 vmem_shadow_root_hpa(struct vmem_vcpu *vcpu);
+void vmem_shadow_reset(struct vmem_vcpu *vcpu, bool long_mode);
+void vmem_shadow_new_cr3(struct vmem_vcpu *vcpu);
+void vmem_shadow_invlpg(struct vmem_vcpu *vcpu, u64 gva);
+/*
+ * Resolve an intercepted #PF at @gva with hardware error code @ec:
+ * VMEM_FAULT_RETRY (mapped, raced, or a guest #PF queued with its own
+ * error code and CR2), VMEM_FAULT_MMIO with *@gpa (a data access to
+ * device memory, or a write to ROM), -EFAULT with *@gpa when the guest's
+ * tables or code lie outside RAM, or -errno.  May sleep.
+ */
+int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa);
+
+/*
+ * The hardware's view of the guest's paging registers under the shadow
+ * MMU (see above).  CR4.PSE is moot with PAE on.
+ */
+static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
+				       u64 *hcr0, u64 *hcr4, u64 *hefer)
+{
+	*hcr0 = cr0 | X86_CR0_PG | X86_CR0_WP;
+	*hcr4 = cr4 | X86_CR4_PAE;
+	*hefer = (efer & EFER_LMA) ? efer : efer & ~EFER_LME;
+}
+
+/* ---------------------------------------------------------------------- */
 /* The VM                                                                 */
 
 /**
@@ -169,6 +225,10 @@ u64 vmem_tdp_root_hpa(struct vmem_vm *vm);
  * @tdp:		the TDP tree (root and format)  [u]
  * @nr_vcpus:		vCPUs created  [m]
  * @vcpus:		by id, max_vcpus entries  [m] to write, READ_ONCE
+ * @pool_vm:		the VM's resource settings and place in the pool
+ *			tree (pool.h); set at creation, before the fd
+ *			exists, cleared at teardown  [I]
+ * @share:		the sharing daemon's view of the VM (vmem_share.c)  [I]
  * @backend:		backend-private per-VM data  [I]
  */
 struct vmem_vm {
@@ -195,6 +255,8 @@ struct vmem_vm {
 	unsigned int nr_vcpus;
 	struct vmem_vcpu **vcpus;
 
+	struct vmem_pool_vm *pool_vm;
+	struct vmem_share_vm *share;
 	void *backend;
 };
 
@@ -280,8 +342,12 @@ enum vmem_pending {
  * @misc_enable, @mtrr_def_type: IA32_MISC_ENABLE and IA32_MTRR_DEF_TYPE,
  *			kept by the core (x86/exits.c)  [v]
  * @cpuid:		the CPUID table the VMM set, @nr_cpuid entries  [v]
- * @mmu_cache:		zeroed pages for TDP tables, filled outside
- *			mmu_lock, @nr_mmu_cache of them  [v]
+ * @mmu_cache:		zeroed pages for TDP and shadow tables, filled
+ *			outside mmu_lock, @nr_mmu_cache of them  [v]
+ * @shadow:		the shadow MMU's tree (shadow VMs only): set before
+ *			the vCPU is published, freed with it  [I]; its
+ *			tables are [u] (vmem_invalidate_range() zaps them
+ *			from other threads)
  * @backend:		backend-private per-vCPU data (VMCB, VMCS)  [I]
  */
 struct vmem_vcpu {
@@ -342,6 +408,7 @@ struct vmem_vcpu {
 
 	struct page *mmu_cache[4];
 	unsigned int nr_mmu_cache;
+	void *shadow;
 
 	void *backend;
 };
@@ -464,6 +531,27 @@ int vmem_exit_mmio(struct vmem_vcpu *vcpu, u64 gpa, bool write);
 int vmem_exit_pio(struct vmem_vcpu *vcpu, u64 next_rip);
 int vmem_exit_shutdown(struct vmem_vcpu *vcpu);
 int vmem_exit_irq_window(struct vmem_vcpu *vcpu);
+/*
+ * The guest's tables walked for the shadow MMU (x86/walk.c): @access's
+ * U/S from VMEM_ACC_USER alone; A/D bits set as hardware would; on
+ * success *@gw holds the guest-physical address and the translation's
+ * effective permissions.  Returns as vmem_gva_to_gpa() (*@fault: the
+ * table's address on -EFAULT), or -EAGAIN if an entry changed under the
+ * walk.  May sleep.
+ */
+struct vmem_gwalk {
+	u64 gpa;
+	bool user;	/* U/S=1 at every level */
+	bool write;	/* R/W=1 at every level */
+	bool nx;	/* NX at some level (with EFER.NXE) */
+	bool dirty;	/* the leaf's D bit */
+	bool global;	/* the leaf's G bit, with CR4.PGE */
+	u8 page_shift;	/* the guest's page: 12, 21 (2 MiB), 22, 30 */
+};
+
+int vmem_guest_walk(struct vmem_vcpu *vcpu, u64 gva, u32 access,
+		    struct vmem_gwalk *gw, u64 *fault);
+
 /* Anything else: VMEM_EXIT_INTERNAL with the instruction bytes. */
 int vmem_exit_internal(struct vmem_vcpu *vcpu, u32 suberror, u64 hw_exit);
 int vmem_exit_fail_entry(struct vmem_vcpu *vcpu, u64 reason, u64 qual);

@@ -1,10 +1,13 @@
 # The test matrix: one line per configuration.
 #   name  kernel-series  emulator  cpu-model  module-params(comma-separated)
-# Later issues add shadow-MMU lines.
+# Shadow-MMU lines: NPT absent from the CPU model, or tdp=0 (module
+# parameter).  6.1-vmx-shadow (bochs corei7_skylake_x tdp=0) waits for the
+# VMX backend's shadow support.
 VMEM_CONFIGS="
 6.1-svm-npt   6.1   qemu   EPYC,+svm,+npt   -
 6.12-svm-npt  6.12  qemu   EPYC,+svm,+npt   -
 6.1-vmx-ept   6.1   bochs  corei7_skylake_x -
+6.1-svm-shadow 6.1  qemu   EPYC,+svm,-npt   -
 "
 
 # Benchmark configurations (make bench): one line per machine.

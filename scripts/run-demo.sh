@@ -60,7 +60,7 @@ tr -d '\r' <"$dir/run.tests" | sed -n '/^@@VMEM INSMOD/p; /^@@DEMO-BEGIN/,/^@@DE
 	grep -v '^@@DEMO'
 echo "run: kernel messages from vmem:"
 tr -d '\r' <"$dir/run.tests" | sed -n '/^@@VMEM DMESG-BEGIN/,/^@@VMEM DMESG-END/p' |
-	grep 'vmem' | grep -v vmemtest | sed 's/^/  /' | tail -n 20
+	grep -E '(^|[^a-z_])vmem:' | sed 's/^/  /' | tail -n 20
 if ! tr -d '\r' <"$dir/run.tests" | grep -q '^@@VMEM DONE'; then
 	echo "run: the machine did not finish cleanly; see $dir/run.console" >&2
 	exit 1

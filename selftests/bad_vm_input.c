@@ -186,7 +186,7 @@ static int test_stats_and_run_args(void)
 	memset(&st, 0, sizeof(st));
 	st.pad = 1;
 	EXPECT_ERRNO(ioctl(vm->fd, VMEM_GET_VM_STATS, &st), EINVAL);
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < (int)(sizeof(st.reserved) / sizeof(st.reserved[0])); i++) {
 		memset(&st, 0, sizeof(st));
 		st.reserved[i] = 1;
 		EXPECT_ERRNO(ioctl(vm->fd, VMEM_GET_VM_STATS, &st), EINVAL);

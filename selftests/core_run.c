@@ -662,7 +662,7 @@ static int test_state_checks(void)
 
 	memset(&msrs, 0, sizeof(msrs));
 	msrs.hdr.nmsrs = 257;
-	EXPECT_ERRNO(ioctl(g.vcpu, VMEM_GET_MSRS, &msrs), EINVAL);
+	EXPECT_ERRNO(ioctl(g.vcpu, VMEM_GET_MSRS, &msrs), E2BIG);
 	msrs.hdr.nmsrs = 3;
 	msrs.e[0].index = 0x1b;			/* APIC_BASE */
 	msrs.e[1].index = 0x2ff;		/* MTRRdefType */

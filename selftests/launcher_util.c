@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,6 +105,14 @@ int lrun_start(struct lrun *r, const char *const argv[], bool pty)
 	if (r->pid < 0)
 		return -errno;
 	if (!r->pid) {
+		/*
+		 * The VMM dies with the test: a test killed by the runner's
+		 * timeout must not leave a guest running that keeps vmem
+		 * busy for the tests after it (load_unload).
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(126);
 		if (pty) {
 			setsid();
 			in = open(slave, O_RDWR);	/* our controlling tty */

@@ -75,7 +75,7 @@ static int test_lazy_allocation(void)
 	EXPECT_GE(st1.overhead, 1);
 	EXPECT_EQ(st1.shared, 0);
 	EXPECT_EQ(st1.swapped, 0);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < (int)(sizeof(st1.reserved) / sizeof(st1.reserved[0])); i++)
 		EXPECT_EQ(st1.reserved[i], 0);
 
 	ASSERT_RUN_SYNC(vcpu, 2);

@@ -34,10 +34,18 @@
  *   host_msrs		the guest's SYSCALL MSRs, TSC_AUX and KERNEL_GS_BASE
  *			are its own, and the host's are back in user space
  *			(RDTSCP, the thread's GS base)
+ *   host_nmi		NMIs sent to the CPU where a guest spins reach the
+ *			host's handler, again and again (NMI exiting, the
+ *			handler run by __vmx_do_nmi, NMIs unblocked by its
+ *			IRET); uses the debugfs hook vmem/vmx_nmi_test
+ *			(skipped with one CPU)
  *
  * The tests skip on an SVM host.
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <asm/prctl.h>
@@ -758,6 +766,83 @@ static int test_host_msrs(void)
 	return VT_PASS;
 }
 
+/* ---------------------------------------------------------------------- */
+/* host_nmi                                                                */
+
+#define NMI_TEST_PATH	"/sys/kernel/debug/vmem/vmx_nmi_test"
+#define NMI_ROUNDS	20
+
+static volatile uint64_t spin_stop;
+
+static void guest_spin(void)
+{
+	/* IF=1: host interrupts exit as usual (no preemption timer). */
+	sti();
+	GUEST_SYNC(1);
+	while (!spin_stop)
+		cpu_relax();
+	cli();
+	GUEST_DONE();
+}
+
+struct spinner {
+	struct vt_vcpu *vcpu;
+	volatile int entered;
+	uint64_t cmd1, cmd2;
+	struct vt_ucall uc;
+};
+
+static void *spin_thread(void *arg)
+{
+	struct spinner *sp = arg;
+
+	if (pin_to_cpu(1))
+		return NULL;
+	sp->cmd1 = vcpu_run_ucall(sp->vcpu, &sp->uc);
+	sp->entered = 1;
+	sp->cmd2 = vcpu_run_ucall(sp->vcpu, &sp->uc);
+	return NULL;
+}
+
+static int test_host_nmi(void)
+{
+	struct spinner sp = { 0 };
+	struct vt_vm *vm;
+	pthread_t th;
+	int fd, i, ok = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("one CPU online: no CPU to send the NMIs from");
+	fd = open(NMI_TEST_PATH, O_WRONLY);
+	if (fd < 0)
+		SKIP("no %s (debugfs not mounted?)", NMI_TEST_PATH);
+	ASSERT_OK(pin_to_cpu(0));
+	ASSERT_TRUE(vm = vm_create(VMEM_VM_MMU_AUTO));
+	ASSERT_TRUE(sp.vcpu = vcpu_add(vm, 0, guest_spin));
+	ASSERT_EQ(pthread_create(&th, NULL, spin_thread, &sp), 0);
+	while (!sp.entered)
+		usleep(1000);
+	/* Let it get back into the guest. */
+	usleep(100000);
+	for (i = 0; i < NMI_ROUNDS; i++) {
+		if (write(fd, "1", 1) != 1) {
+			vt_diag("NMI %d to CPU 1: %s", i, vt_errno_name(errno));
+			break;
+		}
+		ok++;
+		usleep(5000);
+	}
+	*VM_GUEST_PTR(vm, spin_stop) = 1;
+	pthread_join(th, NULL);
+	close(fd);
+	EXPECT_EQ(ok, NMI_ROUNDS);
+	EXPECT_EQ(sp.cmd1, UCALL_SYNC);
+	EXPECT_EQ(sp.cmd2, UCALL_DONE);
+	unpin();
+	vm_free(vm);
+	return VT_PASS;
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(vmcs_migrate),
 	VT_CASE(vmcs_switch),
@@ -769,6 +854,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(nmi_blocking),
 	VT_CASE(irq_window),
 	VT_CASE(host_msrs),
+	VT_CASE(host_nmi),
 };
 
 VT_MAIN(cases, setup, NULL);

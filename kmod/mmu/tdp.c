@@ -10,9 +10,10 @@
  * the tables of what the guest ever touched.
  *
  * The backend supplies the PTE format (struct vmem_tdp_format); the walk
- * is the same for NPT and EPT.  Leaves are 4 KiB; RAM is always mapped
- * writable and executable (no dirty tracking yet), ROM read-only so that
- * writes fault and exit as MMIO.
+ * is the same for NPT and EPT.  Leaves are 4 KiB; private RAM is mapped
+ * writable and executable (no dirty tracking yet); shared and zero frames
+ * read-only, so that a guest write faults and breaks sharing; ROM
+ * read-only so that writes fault and exit as MMIO.
  *
  * Concurrency: the hardware walks the tables while we edit them, so every
  * entry is written with one WRITE_ONCE of the whole 64 bits, a new table
@@ -33,6 +34,7 @@
 
 #include "vmem_backend.h"
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
 
 #define TDP_LEVELS		4
@@ -250,6 +252,7 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 	enum vmem_gpa_kind kind;
 	struct page *page;
 	unsigned long seq;
+	bool writable;
 	int r;
 
 	if (!vm->tdp)
@@ -270,16 +273,24 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 
 	seq = READ_ONCE(vm->mmu_seq);
 	smp_rmb();	/* the p2m lookup after the sequence read */
-	page = __vmem_p2m_get_page(vm, gfn);
+	page = __vmem_p2m_get(vm, gfn, &writable);
 	if (IS_ERR(page)) {
 		up_read(&vm->slots_lock);
 		return PTR_ERR(page);
+	}
+	if (write && !writable) {
+		/* A write to a shared or zero frame: copy-on-write, enter again. */
+		put_page(page);
+		up_read(&vm->slots_lock);
+		r = vmem_share_unshare(vm, gfn);
+		return r ? r : VMEM_FAULT_RETRY;
 	}
 
 	spin_lock(&vm->mmu_lock);
 	/* An invalidation ran or runs: the page may be on its way out. */
 	if (!vm->mmu_invalidating && seq == vm->mmu_seq)
-		tdp_map(vcpu, gfn, page_to_phys(page), kind == VMEM_GPA_RAM);
+		tdp_map(vcpu, gfn, page_to_phys(page),
+			kind == VMEM_GPA_RAM && writable);
 	spin_unlock(&vm->mmu_lock);
 	up_read(&vm->slots_lock);
 

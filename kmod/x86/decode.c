@@ -208,7 +208,6 @@ static int decode_modrm(struct vmem_cursor *c)
 {
 	struct vmem_insn *insn = c->insn;
 	unsigned int disp = 0;
-	s64 ignored;
 	u8 sib;
 	int r;
 
@@ -236,6 +235,8 @@ static int decode_modrm(struct vmem_cursor *c)
 			r = cur_byte(c, &sib);
 			if (r)
 				return r;
+			insn->has_sib = true;
+			insn->sib = sib;
 			if (insn->mod == 0 && (sib & 7) == 5)
 				disp = 4;
 		}
@@ -245,7 +246,70 @@ static int decode_modrm(struct vmem_cursor *c)
 			 (insn->mod == 0 && (insn->modrm & 7) == 5))
 			disp = 4;
 	}
-	return cur_imm(c, disp, &ignored);
+	return cur_imm(c, disp, &insn->disp);
+}
+
+/*
+ * The effective address of the ModRM memory operand, plus the segment
+ * base (SDM vol. 2, 2.1.5 and 2.2.1.6): for INVLPG under the shadow MMU on
+ * CPUs that do not report its operand.  No limit or canonical checks: the
+ * instructions it serves do not fault on the address.
+ */
+u64 vmem_insn_linear(struct vmem_vcpu *vcpu, const struct vmem_insn *insn)
+{
+	static const u8 base16[8][2] = {
+		{ VMEM_RBX, VMEM_RSI }, { VMEM_RBX, VMEM_RDI },
+		{ VMEM_RBP, VMEM_RSI }, { VMEM_RBP, VMEM_RDI },
+		{ VMEM_RSI, 0xff }, { VMEM_RDI, 0xff },
+		{ VMEM_RBP, 0xff }, { VMEM_RBX, 0xff },
+	};
+	int seg = VMEM_SEG_DS;
+	struct vmem_segment s;
+	u64 ea = insn->disp;
+	unsigned int rm = insn->rm & 7;
+
+	if (insn->addr_bytes == 2) {
+		if (!(insn->mod == 0 && rm == 6)) {
+			ea += vcpu->regs[base16[rm][0]];
+			if (base16[rm][1] != 0xff)
+				ea += vcpu->regs[base16[rm][1]];
+			if (base16[rm][0] == VMEM_RBP)
+				seg = VMEM_SEG_SS;
+		}
+		ea = (u16)ea;
+	} else {
+		if (insn->has_sib) {
+			unsigned int index = ((insn->sib >> 3) & 7) |
+					     ((insn->rex & 2) << 2);
+			unsigned int base = (insn->sib & 7) |
+					    ((insn->rex & 1) << 3);
+
+			if (index != 4)
+				ea += vcpu->regs[index] << (insn->sib >> 6);
+			if (!(insn->mod == 0 && (base & 7) == 5)) {
+				ea += vcpu->regs[base];
+				if (base == 4 || base == 5)
+					seg = VMEM_SEG_SS;
+			}
+		} else if (insn->mod == 0 && rm == 5) {
+			/* RIP-relative in 64-bit mode, disp32 otherwise. */
+			if (insn->mode == 8)
+				ea += vcpu->rip + insn->len;
+		} else {
+			ea += vcpu->regs[insn->rm];
+			if (insn->rm == 5)
+				seg = VMEM_SEG_SS;
+		}
+		if (insn->addr_bytes == 4)
+			ea = (u32)ea;
+	}
+	if (insn->seg >= 0)
+		seg = insn->seg;
+	/* 64-bit mode: only FS and GS have a base. */
+	if (insn->mode == 8 && seg != VMEM_SEG_FS && seg != VMEM_SEG_GS)
+		return ea;
+	vmem_backend->get_segment(vcpu, &s, seg);
+	return insn->mode == 8 ? s.base + ea : (u32)(s.base + ea);
 }
 
 static int decode_vex(struct vmem_cursor *c, u8 first)

@@ -27,6 +27,8 @@ struct vmem_vcpu;
  * @map:		opcode map: 0 one-byte, 1 0F, 2 0F38, 3 0F3A
  * @opcode:		the opcode byte within @map
  * @has_modrm, @modrm, @mod, @reg, @rm: ModRM (@reg and @rm with REX)
+ * @has_sib, @sib:	the SIB byte of a memory operand
+ * @disp:		its displacement, sign-extended
  * @imm:		the immediate, sign-extended
  * @moffs:		the A0-A3 memory offset
  * @len:		instruction length
@@ -45,6 +47,9 @@ struct vmem_insn {
 	u8 opcode;
 	bool has_modrm;
 	u8 modrm, mod, reg, rm;
+	bool has_sib;
+	u8 sib;
+	s64 disp;
 	s64 imm;
 	u64 moffs;
 	unsigned int len;
@@ -54,5 +59,7 @@ struct vmem_insn {
 unsigned int vmem_code_size(struct vmem_vcpu *vcpu);
 /* Fetch at CS:RIP and decode prefixes, opcode, ModRM, immediates. */
 int vmem_insn_decode(struct vmem_vcpu *vcpu, struct vmem_insn *insn);
+/* The linear address of a decoded ModRM memory operand (no limit checks). */
+u64 vmem_insn_linear(struct vmem_vcpu *vcpu, const struct vmem_insn *insn);
 
 #endif /* _VMEM_X86_INSN_H */

@@ -229,6 +229,8 @@ static int svm_hardware_setup(void)
 	int cpu, r;
 
 	vmem_svm_ops.has_tdp = edx & VMEM_SVM_CPUID_EDX_NPT;
+	/* The shadow MMU needs nothing beyond SVM itself. */
+	vmem_svm_ops.has_shadow = true;
 	vmem_svm_ops.nr_asids = nr_asids;
 	svm_caps.nrips = edx & VMEM_SVM_CPUID_EDX_NRIPS;
 	svm_caps.flush_by_asid = edx & VMEM_SVM_CPUID_EDX_FLUSHBYASID;

@@ -183,6 +183,8 @@ static_assert(sizeof(struct svm_vmcb) <= 4096);
  * B-1: word 0 at 0x000 CR read/write, 1 at 0x004 DR read/write, 2 at 0x008
  * exceptions, 3 at 0x00c, 4 at 0x010, 5 at 0x014).
  */
+#define SVM_ICPT_CR_READ(n)	(n)
+#define SVM_ICPT_CR_WRITE(n)	(16 + (n))
 #define SVM_ICPT_DR_READ(n)	(32 + (n))
 #define SVM_ICPT_DR_WRITE(n)	(32 + 16 + (n))
 #define SVM_ICPT_EXCP(v)	(64 + (v))
@@ -197,6 +199,7 @@ static_assert(sizeof(struct svm_vmcb) <= 4096);
 #define SVM_ICPT_IRET		(96 + 20)
 #define SVM_ICPT_INVD		(96 + 22)
 #define SVM_ICPT_HLT		(96 + 24)
+#define SVM_ICPT_INVLPG		(96 + 25)
 #define SVM_ICPT_INVLPGA	(96 + 26)
 #define SVM_ICPT_IOIO_PROT	(96 + 27)
 #define SVM_ICPT_MSR_PROT	(96 + 28)
@@ -409,6 +412,10 @@ DECLARE_PER_CPU(struct svm_cpu, svm_cpu);
  * @mismatch_rip:	RIP of the last intercepted instruction whose bytes
  *			did not match the exit; a second mismatch there is
  *			reported instead of re-executed  [v]
+ * @shadow:		the VM runs on the shadow MMU  [I]
+ * @gcr0, @gcr3, @gcr4, @gefer: with @shadow, the guest's own CR0, CR3,
+ *			CR4 and EFER (without SVME); the VMCB holds what the
+ *			hardware runs with (svm_shadow_sync())  [v]
  */
 struct svm_vcpu {
 	struct svm_vmcb *vmcb;
@@ -435,6 +442,9 @@ struct svm_vcpu {
 	u64 exit_rip;
 	u64 tsc_aux;
 	u64 mismatch_rip;
+
+	bool shadow;
+	u64 gcr0, gcr3, gcr4, gefer;
 };
 
 static inline struct svm_vcpu *to_svm(struct vmem_vcpu *vcpu)
@@ -492,6 +502,9 @@ int svm_set_debugregs(struct vmem_vcpu *vcpu,
 int svm_get_msr(struct vmem_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct vmem_vcpu *vcpu, u32 index, u64 data);
 int svm_get_cpl(struct vmem_vcpu *vcpu);
+/* Shadow MMU: guest writes of CR0/CR3/CR4 (0, or -EINVAL for #GP). */
+int svm_shadow_set_cr(struct vmem_vcpu *vcpu, int cr, u64 val);
+u64 svm_shadow_get_cr(struct vmem_vcpu *vcpu, int cr);
 bool svm_interrupt_allowed(struct vmem_vcpu *vcpu);
 bool svm_nmi_allowed(struct vmem_vcpu *vcpu);
 void svm_enable_irq_window(struct vmem_vcpu *vcpu, bool enable);

@@ -26,6 +26,7 @@
 #include <linux/vmem.h>
 
 #include "vmem_vm.h"
+#include "insn.h"
 #include "svm.h"
 
 /* CPUID 0x80000001 EDX: RDTSCP. */
@@ -251,6 +252,141 @@ static int svm_exit_npf(struct vmem_vcpu *vcpu)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The shadow MMU: #PF, CR accesses, INVLPG                                */
+
+/*
+ * An intercepted #PF: EXITINFO1 is the error code, EXITINFO2 the address
+ * (the guest's CR2 is untouched until the core injects one).
+ */
+static int svm_exit_pf(struct vmem_vcpu *vcpu)
+{
+	struct svm_vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u32 ec = vmcb->control.exit_info_1;
+	u64 gpa = 0;
+	int r;
+
+	if (!to_svm(vcpu)->shadow)
+		return vmem_exit_internal(vcpu, VMEM_INTERNAL_UNEXPECTED,
+					  SVM_EXIT_EXCP_BASE + X86_TRAP_PF);
+	r = vmem_shadow_page_fault(vcpu, vmcb->control.exit_info_2, ec, &gpa);
+	if (r == VMEM_FAULT_RETRY)
+		return 1;
+	if (r == VMEM_FAULT_MMIO)
+		return vmem_exit_mmio(vcpu, gpa, ec & BIT(1));	/* W */
+	if (r == -EFAULT)
+		return vmem_exit_internal(vcpu, VMEM_INTERNAL_EMULATION,
+					  SVM_EXIT_EXCP_BASE + X86_TRAP_PF);
+	return r;
+}
+
+/*
+ * MOV to/from CR0/CR3/CR4, CLTS, LMSW and SMSW under the shadow MMU.
+ * Decode assists name the GPR of a MOV (EXITINFO1 bit 63, bits 3:0);
+ * otherwise the instruction is decoded.  The memory forms of LMSW and
+ * SMSW, which nothing but very old code uses, go to the VMM.
+ */
+static int svm_exit_cr(struct vmem_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 code = svm->vmcb->control.exit_code;
+	bool write = code >= SVM_EXIT_WRITE_CR0;
+	int cr = code & 15, gpr = -1, r;
+	bool m64 = (svm->gefer & EFER_LMA) &&
+		   (svm->vmcb->save.cs.attrib & SVM_SEG_L);
+	struct vmem_insn insn;
+	u64 val = 0;
+
+	r = vmem_insn_decode(vcpu, &insn);
+	if (r > 0 || r == -EFAULT)
+		r = -EFAULT;
+	if (r)
+		return svm_insn_len_failed(vcpu, r);
+	if (insn.vex || insn.map != 1)
+		return svm_insn_len_failed(vcpu, -EINVAL);
+
+	if (insn.opcode == 0x20 || insn.opcode == 0x22) {
+		if ((insn.reg & 7) != cr || insn.reg > 8 ||
+		    write != (insn.opcode == 0x22))
+			return svm_insn_len_failed(vcpu, -EINVAL);
+		gpr = insn.rm;
+		if (svm_caps.decode_assists &&
+		    (svm->vmcb->control.exit_info_1 & BIT_ULL(63)))
+			gpr = svm->vmcb->control.exit_info_1 & 15;
+		if (write) {
+			val = vcpu->regs[gpr];
+			if (!m64)
+				val = (u32)val;
+		}
+	} else if (insn.opcode == 0x06 && write && cr == 0) {
+		val = svm->gcr0 & ~X86_CR0_TS;			/* CLTS */
+	} else if (insn.opcode == 0x01 && insn.has_modrm &&
+		   insn.mod == 3 && (insn.reg & 7) == 6 && write && cr == 0) {
+		/* LMSW: MP, EM, TS from the operand; PE set, never cleared. */
+		val = (svm->gcr0 & ~0xeull) | (vcpu->regs[insn.rm] & 0xf);
+	} else if (insn.opcode == 0x01 && insn.has_modrm &&
+		   insn.mod == 3 && (insn.reg & 7) == 4 && !write && cr == 0) {
+		/* SMSW r: the whole register in 64-bit code, else 16/32. */
+		val = svm->gcr0;
+		if (insn.op_bytes == 2)
+			val = (vcpu->regs[insn.rm] & ~0xffffull) | (u16)val;
+		else if (insn.op_bytes == 4)
+			val = (u32)val;
+		vcpu->regs[insn.rm] = val;
+		svm_skip(vcpu, insn.len);
+		return 1;
+	} else {
+		return vmem_exit_internal(vcpu, VMEM_INTERNAL_EMULATION, code);
+	}
+
+	if (write) {
+		if (svm_shadow_set_cr(vcpu, cr, val)) {
+			vmem_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+			return 1;
+		}
+	} else {
+		val = svm_shadow_get_cr(vcpu, cr);
+		vcpu->regs[gpr] = m64 ? val : (u32)val;
+	}
+	svm_skip(vcpu, insn.len);
+	return 1;
+}
+
+/*
+ * INVLPG: the address comes with decode assists; without them (QEMU) the
+ * instruction is decoded and its memory operand computed, so one page is
+ * dropped rather than every translation.
+ */
+static int svm_exit_invlpg(struct vmem_vcpu *vcpu)
+{
+	struct svm_vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct vmem_insn insn;
+	u64 gva;
+	int len, r;
+
+	if (svm_caps.decode_assists) {
+		len = svm_insn_len(vcpu, VMEM_INSN_INVLPG);
+		if (len < 0)
+			return svm_insn_len_failed(vcpu, len);
+		gva = vmcb->control.exit_info_1;
+	} else {
+		r = vmem_insn_decode(vcpu, &insn);
+		if (r > 0 || r == -EFAULT)
+			r = -EFAULT;
+		if (!r && (insn.vex || insn.map != 1 || insn.opcode != 0x01 ||
+			   insn.mod == 3 || (insn.reg & 7) != 7))
+			r = -EINVAL;	/* rewritten since the exit */
+		if (r)
+			return svm_insn_len_failed(vcpu, r);
+		to_svm(vcpu)->mismatch_rip = ~0ull;
+		gva = vmem_insn_linear(vcpu, &insn);
+		len = insn.len;
+	}
+	vmem_shadow_invlpg(vcpu, gva);
+	svm_skip(vcpu, len);
+	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Events, debug registers, the rest                                       */
 
 /* The interrupt window opened: see svm_inject_events(). */
@@ -443,7 +579,26 @@ int svm_handle_exit(struct vmem_vcpu *vcpu)
 	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3:
 		return svm_exit_dr(vcpu);
 	case SVM_EXIT_EXCP_BASE ... SVM_EXIT_LAST_EXCP:
+		if (code == SVM_EXIT_EXCP_BASE + X86_TRAP_PF)
+			return svm_exit_pf(vcpu);
 		return svm_exit_exception(vcpu, code - SVM_EXIT_EXCP_BASE);
+	case SVM_EXIT_READ_CR0:
+	case SVM_EXIT_READ_CR3:
+	case SVM_EXIT_READ_CR4:
+	case SVM_EXIT_WRITE_CR0:
+	case SVM_EXIT_WRITE_CR3:
+	case SVM_EXIT_WRITE_CR4:
+		if (!to_svm(vcpu)->shadow)
+			return vmem_exit_internal(vcpu,
+						  VMEM_INTERNAL_UNEXPECTED,
+						  code);
+		return svm_exit_cr(vcpu);
+	case SVM_EXIT_INVLPG:
+		if (!to_svm(vcpu)->shadow)
+			return vmem_exit_internal(vcpu,
+						  VMEM_INTERNAL_UNEXPECTED,
+						  code);
+		return svm_exit_invlpg(vcpu);
 	case SVM_EXIT_ERR:
 		/*
 		 * VMRUN refused the state.  set_sregs/set_debugregs refuse

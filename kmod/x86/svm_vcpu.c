@@ -69,8 +69,7 @@ static_assert(VMEM_RAX == 0 && VMEM_RCX == 1 && VMEM_RDX == 2 &&
 
 int svm_vm_init(struct vmem_vm *vm)
 {
-	/* The shadow MMU is its own later work; NPT is all SVM offers now. */
-	if (vm->mmu_mode == VMEM_VM_MMU_SHADOW || !vmem_svm_ops.has_tdp)
+	if (vm->mmu_mode == VMEM_VM_MMU_HW && !vmem_svm_ops.has_tdp)
 		return -EOPNOTSUPP;
 	vm->backend = NULL;
 	return 0;
@@ -78,6 +77,129 @@ int svm_vm_init(struct vmem_vm *vm)
 
 void svm_vm_destroy(struct vmem_vm *vm)
 {
+}
+
+/* ---------------------------------------------------------------------- */
+/* The shadow MMU's view of the paging registers                           */
+
+/*
+ * Load the hardware's CR0/CR3/CR4/EFER from the guest's (vmem_vm.h,
+ * vmem_shadow_hw_regs()), and intercept CR0/CR4 reads only while the
+ * hardware's value differs from the guest's (CR3 reads always).
+ */
+static void svm_shadow_sync(struct vmem_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct svm_vmcb *vmcb = svm->vmcb;
+	u64 cr0, cr4, efer;
+
+	vmem_shadow_hw_regs(svm->gcr0, svm->gcr4, svm->gefer, &cr0, &cr4,
+			    &efer);
+	vmcb->save.cr0 = cr0;
+	vmcb->save.cr4 = cr4;
+	vmcb->save.efer = efer | EFER_SVME;
+	vmcb->save.cr3 = vmem_shadow_root_hpa(vcpu);
+	if (cr0 != svm->gcr0)
+		svm_set_intercept(vmcb, SVM_ICPT_CR_READ(0));
+	else
+		svm_clr_intercept(vmcb, SVM_ICPT_CR_READ(0));
+	if (cr4 != svm->gcr4)
+		svm_set_intercept(vmcb, SVM_ICPT_CR_READ(4));
+	else
+		svm_clr_intercept(vmcb, SVM_ICPT_CR_READ(4));
+}
+
+/* Every translation is void: paging registers changed. */
+static void svm_shadow_paging_changed(struct vmem_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	vmem_shadow_reset(vcpu, svm->gefer & EFER_LMA);
+	svm_shadow_sync(vcpu);
+}
+
+/* CR0/CR4 bits whose change voids every translation (SDM 4.10.4.1). */
+#define SVM_CR0_PAGING	(X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)
+#define SVM_CR4_PAGING	(X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE | \
+			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PCIDE)
+
+u64 svm_shadow_get_cr(struct vmem_vcpu *vcpu, int cr)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	return cr == 0 ? svm->gcr0 : cr == 3 ? svm->gcr3 : svm->gcr4;
+}
+
+/*
+ * A guest MOV to CR0/CR3/CR4 (CLTS and LMSW arrive as CR0 writes), with
+ * the checks MOV CR does (SDM vol. 2 "MOV--Move to/from Control
+ * Registers", APM 3.1): -EINVAL is a #GP.  PDPTEs are not checked when
+ * CR3 is loaded in PAE mode: the walker reads them at each walk.
+ */
+int svm_shadow_set_cr(struct vmem_vcpu *vcpu, int cr, u64 val)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	bool lme = svm->gefer & EFER_LME;
+	u64 old;
+
+	switch (cr) {
+	case 0:
+		val |= X86_CR0_ET;
+		old = svm->gcr0;
+		if (val & ~(u64)SVM_CR0_VALID)
+			return -EINVAL;
+		if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
+			return -EINVAL;
+		if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
+			return -EINVAL;
+		if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && lme) {
+			if (!(svm->gcr4 & X86_CR4_PAE))
+				return -EINVAL;
+			svm->gefer |= EFER_LMA;
+		}
+		if (!(val & X86_CR0_PG) && (old & X86_CR0_PG) &&
+		    (svm->gefer & EFER_LMA)) {
+			/* Only from compatibility mode, never from 64-bit. */
+			if (svm->vmcb->save.cs.attrib & SVM_SEG_L)
+				return -EINVAL;
+			svm->gefer &= ~EFER_LMA;
+		}
+		svm->gcr0 = val;
+		if ((val ^ old) & SVM_CR0_PAGING)
+			svm_shadow_paging_changed(vcpu);
+		else
+			svm_shadow_sync(vcpu);
+		return 0;
+	case 3:
+		if (svm->gefer & EFER_LMA) {
+			if (svm->gcr4 & X86_CR4_PCIDE)
+				val &= ~BIT_ULL(63);
+			if (val >> svm_caps.phys_bits)
+				return -EINVAL;
+		} else {
+			val = (u32)val;
+		}
+		svm->gcr3 = val;
+		vmem_shadow_new_cr3(vcpu);
+		return 0;
+	case 4:
+		old = svm->gcr4;
+		if (val & ~svm_caps.cr4_allowed)
+			return -EINVAL;
+		if ((svm->gefer & EFER_LMA) && !(val & X86_CR4_PAE))
+			return -EINVAL;
+		/* PCIDE may only be set in long mode with CR3[11:0] = 0. */
+		if ((val & ~old & X86_CR4_PCIDE) &&
+		    (!(svm->gefer & EFER_LMA) || (svm->gcr3 & 0xfff)))
+			return -EINVAL;
+		svm->gcr4 = val;
+		if ((val ^ old) & SVM_CR4_PAGING)
+			svm_shadow_paging_changed(vcpu);
+		else
+			svm_shadow_sync(vcpu);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -138,6 +260,23 @@ static void svm_init_intercepts(struct svm_vmcb *vmcb)
 }
 
 /*
+ * The shadow MMU's intercepts: every #PF (the guest's tables are walked
+ * in software), writes of CR0/CR3/CR4 (CLTS and LMSW included), reads of
+ * CR3 (the hardware's is the shadow root; CR0/CR4 reads as needed, see
+ * svm_shadow_sync()), and INVLPG.  INVLPGA is #UD already: the guest has
+ * no SVM.
+ */
+static void svm_init_shadow_intercepts(struct svm_vmcb *vmcb)
+{
+	svm_set_intercept(vmcb, SVM_ICPT_EXCP(X86_TRAP_PF));
+	svm_set_intercept(vmcb, SVM_ICPT_CR_WRITE(0));
+	svm_set_intercept(vmcb, SVM_ICPT_CR_WRITE(3));
+	svm_set_intercept(vmcb, SVM_ICPT_CR_WRITE(4));
+	svm_set_intercept(vmcb, SVM_ICPT_CR_READ(3));
+	svm_set_intercept(vmcb, SVM_ICPT_INVLPG);
+}
+
+/*
  * Put the vCPU in the state after INIT (APM vol. 2, 14.1.3): real mode at
  * f000:fff0 with CS.base ffff0000.  Everything in the VMCB is rewritten,
  * which is also what a SHUTDOWN intercept needs ("the VMCB state is
@@ -163,7 +302,11 @@ void svm_vcpu_reset(struct vmem_vcpu *vcpu)
 	 * guest with IF=0 still exits on a host interrupt (APM 15.21.1).
 	 */
 	c->int_ctl = SVM_V_INTR_MASKING;
-	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	svm->shadow = vcpu->vm->mmu_mode == VMEM_VM_MMU_SHADOW;
+	if (svm->shadow)
+		svm_init_shadow_intercepts(vmcb);
+	else
+		c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 
 	svm_init_seg(&s->cs, SVM_SEG_P | SVM_SEG_S | 0xb);	/* code, RX, A */
 	s->cs.selector = 0xf000;
@@ -209,6 +352,13 @@ void svm_vcpu_reset(struct vmem_vcpu *vcpu)
 	svm->mismatch_rip = ~0ull;
 	/* A fresh ASID before the next entry: the old translations are gone. */
 	svm->asid_cpu = -1;
+	if (svm->shadow) {
+		svm->gcr0 = s->cr0;
+		svm->gcr3 = 0;
+		svm->gcr4 = 0;
+		svm->gefer = 0;
+		svm_shadow_paging_changed(vcpu);
+	}
 }
 
 int svm_vcpu_create(struct vmem_vcpu *vcpu)
@@ -381,6 +531,14 @@ void svm_get_sregs(struct vmem_vcpu *vcpu, struct vmem_sregs *sregs)
 	sregs->cr8 = vmcb->control.int_ctl & SVM_V_TPR_MASK;
 	/* SVME is ours (VMRUN needs it), not the guest's. */
 	sregs->efer = s->efer & ~EFER_SVME;
+	if (to_svm(vcpu)->shadow) {
+		struct svm_vcpu *svm = to_svm(vcpu);
+
+		sregs->cr0 = svm->gcr0;
+		sregs->cr3 = svm->gcr3;
+		sregs->cr4 = svm->gcr4;
+		sregs->efer = svm->gefer;
+	}
 	/* apic_base is the core's. */
 }
 
@@ -509,6 +667,15 @@ int svm_set_sregs(struct vmem_vcpu *vcpu, const struct vmem_sregs *sregs)
 	 * hold translations of the old one.
 	 */
 	set_bit(VMEM_REQ_TLB_FLUSH, &vcpu->requests);
+	if (to_svm(vcpu)->shadow) {
+		struct svm_vcpu *svm = to_svm(vcpu);
+
+		svm->gcr0 = s->cr0;
+		svm->gcr3 = sregs->cr3;
+		svm->gcr4 = sregs->cr4;
+		svm->gefer = sregs->efer;
+		svm_shadow_paging_changed(vcpu);
+	}
 	return 0;
 }
 
@@ -571,7 +738,7 @@ int svm_get_msr(struct vmem_vcpu *vcpu, u32 index, u64 *data)
 
 	switch (index) {
 	case MSR_EFER:
-		*data = s->efer & ~EFER_SVME;
+		*data = svm->shadow ? svm->gefer : s->efer & ~EFER_SVME;
 		break;
 	case MSR_STAR:
 		*data = s->star;
@@ -634,6 +801,18 @@ int svm_set_msr(struct vmem_vcpu *vcpu, u32 index, u64 data)
 		 */
 		if (data & ~(u64)SVM_EFER_VALID)
 			return -EINVAL;
+		if (svm->shadow) {
+			u64 old = svm->gefer;
+
+			if ((svm->gcr0 & X86_CR0_PG) &&
+			    ((data ^ old) & EFER_LME))
+				return -EINVAL;
+			svm->gefer = (data & ~EFER_LMA) | (old & EFER_LMA);
+			/* NXE changes what the guest's entries mean. */
+			if (svm->gefer != old)
+				svm_shadow_paging_changed(vcpu);
+			break;
+		}
 		if ((s->cr0 & X86_CR0_PG) &&
 		    ((data ^ s->efer) & EFER_LME))
 			return -EINVAL;

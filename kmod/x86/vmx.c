@@ -17,16 +17,22 @@
 
 #include <linux/bits.h>
 #include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kstrtox.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/smp.h>
 #include <linux/topology.h>
+#include <asm/apic.h>
 #include <asm/asm.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
+#include <asm/nmi.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tsc.h>
@@ -77,6 +83,9 @@ static const u32 vmx_uret_msrs[VMX_NR_URET] = {
 
 /* TSC_AUX exists (RDTSCP or RDPID) and is switched.  [I] */
 static bool vmx_has_tsc_aux __ro_after_init;
+
+static void vmx_test_hooks_init(void);
+static void vmx_test_hooks_exit(void);
 
 /* ---------------------------------------------------------------------- */
 /* Instructions                                                            */
@@ -483,11 +492,13 @@ static int vmx_hardware_setup(void)
 		vmx_caps.true_ctls ? "yes" : "no");
 	if (vmx_vms_ok && !vmx_caps.unrestricted)
 		pr_info("VMX: no unrestricted guest: real-mode and unpaged guest states are refused\n");
+	vmx_test_hooks_init();
 	return 0;
 }
 
 static void vmx_hardware_unsetup(void)
 {
+	vmx_test_hooks_exit();
 	vmx_free_pages();
 }
 
@@ -655,6 +666,104 @@ void vmx_uret_load(struct vmx_vcpu *vmx)
 		vc->urn_registered = true;
 	}
 }
+
+/* ---------------------------------------------------------------------- */
+/* A test hook for host NMIs                                               */
+
+/*
+ * debugfs vmem/vmx_nmi_test (root, write-only): writing a CPU number sends
+ * that CPU an NMI and waits (2 s at most) until the host's NMI handlers
+ * have seen it; the write fails with ETIMEDOUT otherwise.  The selftests
+ * use it while a vCPU spins in the guest on that CPU, to check that an
+ * NMI that arrives in the guest reaches the host through __vmx_do_nmi()
+ * and that NMIs are unblocked afterwards.  Nothing in the harness sends
+ * NMIs otherwise (no NMI watchdog in Bochs).
+ */
+#ifdef CONFIG_DEBUG_FS
+static DEFINE_PER_CPU(int, vmx_test_nmi_armed);		/* [a] */
+static DEFINE_PER_CPU(unsigned long, vmx_test_nmis);	/* [a] */
+static struct dentry *vmx_nmi_test_file;		/* [I] */
+static bool vmx_nmi_handler_registered;			/* [I] */
+
+static int vmx_test_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	if (!this_cpu_read(vmx_test_nmi_armed))
+		return NMI_DONE;
+	this_cpu_write(vmx_test_nmi_armed, 0);
+	this_cpu_inc(vmx_test_nmis);
+	return NMI_HANDLED;
+}
+
+static ssize_t vmx_nmi_test_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	unsigned long before, timeout;
+	unsigned int cpu;
+	int r;
+
+	r = kstrtouint_from_user(ubuf, len, 0, &cpu);
+	if (r)
+		return r;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+
+	before = READ_ONCE(per_cpu(vmx_test_nmis, cpu));
+	WRITE_ONCE(per_cpu(vmx_test_nmi_armed, cpu), 1);
+	/* Armed before the NMI can be seen. */
+	smp_mb();
+	apic->send_IPI(cpu, NMI_VECTOR);
+
+	timeout = jiffies + 2 * HZ;
+	while (READ_ONCE(per_cpu(vmx_test_nmis, cpu)) == before) {
+		if (time_after(jiffies, timeout)) {
+			WRITE_ONCE(per_cpu(vmx_test_nmi_armed, cpu), 0);
+			return -ETIMEDOUT;
+		}
+		usleep_range(100, 200);
+	}
+	return len;
+}
+
+static const struct file_operations vmx_nmi_test_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= vmx_nmi_test_write,
+	.llseek	= noop_llseek,
+};
+
+static void vmx_test_hooks_init(void)
+{
+	struct dentry *dir = debugfs_lookup("vmem", NULL);
+
+	if (IS_ERR_OR_NULL(dir))
+		return;
+	if (!register_nmi_handler(NMI_LOCAL, vmx_test_nmi_handler, 0,
+				  "vmem_vmx_test")) {
+		vmx_nmi_handler_registered = true;
+		vmx_nmi_test_file = debugfs_create_file("vmx_nmi_test", 0200,
+							dir, NULL,
+							&vmx_nmi_test_fops);
+	}
+	dput(dir);
+}
+
+static void vmx_test_hooks_exit(void)
+{
+	debugfs_remove(vmx_nmi_test_file);
+	vmx_nmi_test_file = NULL;
+	if (vmx_nmi_handler_registered)
+		unregister_nmi_handler(NMI_LOCAL, "vmem_vmx_test");
+	vmx_nmi_handler_registered = false;
+}
+#else
+static void vmx_test_hooks_init(void)
+{
+}
+
+static void vmx_test_hooks_exit(void)
+{
+}
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* Per CPU                                                                 */

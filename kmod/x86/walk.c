@@ -13,13 +13,18 @@
  * supervisor fetches from user pages.  Not modelled: SMAP (the accesses
  * made here are the instruction's own, and an exit means hardware already
  * allowed them), protection keys (not offered), LA57 (not offered).
- * Accessed/dirty bits are left alone: hardware sets them when the guest
- * itself touches the page (the shadow MMU will need them, and will add
- * that).  The caller adds segment bases.
+ * Accessed/dirty bits are left alone by the core's own accesses
+ * (hardware sets them when the guest itself touches the page), but the
+ * shadow MMU's walks set them as hardware would (vmem_guest_walk): A in
+ * every entry of a successful translation, D in the leaf for a write,
+ * each with a compare-and-exchange on the guest's entry so a racing
+ * vCPU's update is not lost.  The caller adds segment bases.
  */
 #define pr_fmt(fmt) "vmem: " fmt
 
 #include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -33,7 +38,10 @@
 #define PTE_P		BIT_ULL(0)
 #define PTE_W		BIT_ULL(1)
 #define PTE_U		BIT_ULL(2)
+#define PTE_A		BIT_ULL(5)
+#define PTE_D		BIT_ULL(6)
 #define PTE_PS		BIT_ULL(7)
+#define PTE_G		BIT_ULL(8)
 #define PTE_NX		BIT_ULL(63)
 
 #define PF_P		BIT(0)
@@ -86,14 +94,53 @@ static int vmem_read_pte(struct vmem_vcpu *vcpu, u64 gpa, unsigned int size,
 }
 
 /*
+ * Set @bits in the guest's paging entry at @gpa (@size bytes) if it still
+ * holds @old: 0, -EAGAIN if it changed since the walk read it (the caller
+ * walks again), -EFAULT if it is not RAM any more.
+ */
+static int vmem_walk_set_bits(struct vmem_vm *vm, u64 gpa, unsigned int size,
+			      u64 old, u64 bits)
+{
+	struct page *page;
+	void *va;
+	bool ok;
+
+	if (gpa >> PAGE_SHIFT != (gpa + size - 1) >> PAGE_SHIFT)
+		return -EFAULT;	/* entries are naturally aligned */
+	page = vmem_p2m_get_page(vm, gpa >> PAGE_SHIFT);
+	if (IS_ERR(page))
+		return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
+	va = kmap_local_page(page) + offset_in_page(gpa);
+	if (size == 8) {
+		u64 o = old;
+
+		ok = try_cmpxchg64((u64 *)va, &o, old | bits);
+	} else {
+		u32 o = old;
+
+		ok = try_cmpxchg((u32 *)va, &o, (u32)(old | bits));
+	}
+	kunmap_local(va);
+	put_page(page);
+	return ok ? 0 : -EAGAIN;
+}
+
+/*
  * Translate @gva for @access (VMEM_ACC_*).  0 with *@gpa, -EFAULT with
  * *@fault = the table's guest-physical address if a table is not RAM,
- * or VMEM_GUEST_PF | error code.
+ * or VMEM_GUEST_PF | error code.  With @gw (the shadow MMU's walks), the
+ * access's U/S comes from VMEM_ACC_USER alone (an implicit supervisor
+ * access at CPL 3 is a supervisor access), A/D bits are set, and the
+ * translation's effective permissions are returned; -EAGAIN then means
+ * an entry changed under the walk.
  */
 static int vmem_walk(struct vmem_vcpu *vcpu, const struct vmem_walk_ctx *ctx,
-		     u64 gva, u32 access, u64 *gpa, u64 *fault)
+		     u64 gva, u32 access, u64 *gpa, u64 *fault,
+		     struct vmem_gwalk *gw)
 {
-	bool user = (access & VMEM_ACC_USER) || ctx->cpl == 3;
+	bool user = (access & VMEM_ACC_USER) || (!gw && ctx->cpl == 3);
+	u64 pte_gpa[5], pte_val[5];
+	unsigned int top;
 	bool write = access & VMEM_ACC_WRITE;
 	bool fetch = access & VMEM_ACC_FETCH;
 	bool nxe = ctx->efer & EFER_NX;
@@ -111,6 +158,12 @@ static int vmem_walk(struct vmem_vcpu *vcpu, const struct vmem_walk_ctx *ctx,
 
 	if (!(ctx->cr0 & X86_CR0_PG)) {
 		*gpa = lm ? gva : (u32)gva;
+		if (gw) {
+			gw->gpa = *gpa;
+			gw->user = gw->write = gw->dirty = true;
+			gw->nx = gw->global = false;
+			gw->page_shift = PAGE_SHIFT;
+		}
 		return 0;
 	}
 	if (!lm)
@@ -144,14 +197,16 @@ static int vmem_walk(struct vmem_vcpu *vcpu, const struct vmem_walk_ctx *ctx,
 		level = 2;
 		table = ctx->cr3 & GENMASK_ULL(31, 12);
 	}
+	top = level;
 
 	for (;; level--) {
 		shift = 12 + bits * (level - 1);
-		r = vmem_read_pte(vcpu, table +
-				  ((gva >> shift) & (BIT(bits) - 1)) * esize,
-				  esize, &pte, fault);
+		pte_gpa[level] = table +
+				 ((gva >> shift) & (BIT(bits) - 1)) * esize;
+		r = vmem_read_pte(vcpu, pte_gpa[level], esize, &pte, fault);
 		if (r)
 			return r;
+		pte_val[level] = pte;
 		if (!(pte & PTE_P))
 			return VMEM_GUEST_PF | ec;
 		if (esize == 8) {
@@ -205,7 +260,47 @@ leaf:
 	if (fetch && !user && u_ok && (ctx->cr4 & X86_CR4_SMEP))
 		return VMEM_GUEST_PF | ec | PF_P;
 	*gpa = page_base | (gva & page_mask);
+	if (!gw)
+		return 0;
+
+	/*
+	 * As hardware: A in each entry used, top down, then D in the leaf
+	 * (@level) for a write.  The leaf's D as the translation sees it
+	 * tells the shadow MMU whether a later write must fault first.
+	 */
+	for (; top >= level; top--) {
+		u64 set = PTE_A;
+
+		if (top == level && write)
+			set |= PTE_D;
+		if ((pte_val[top] & set) == set)
+			continue;
+		r = vmem_walk_set_bits(vcpu->vm, pte_gpa[top], esize,
+				       pte_val[top], set);
+		if (r)
+			return r == -EFAULT ? (*fault = pte_gpa[top], r) : r;
+		pte_val[top] |= set;
+	}
+	gw->gpa = *gpa;
+	gw->user = u_ok;
+	gw->write = w_ok;
+	gw->nx = nx;
+	gw->dirty = pte_val[level] & PTE_D;
+	gw->global = (pte_val[level] & PTE_G) && (ctx->cr4 & X86_CR4_PGE);
+	gw->page_shift = fls64(page_mask);
 	return 0;
+}
+
+int vmem_guest_walk(struct vmem_vcpu *vcpu, u64 gva, u32 access,
+		    struct vmem_gwalk *gw, u64 *fault)
+{
+	struct vmem_walk_ctx ctx;
+	u64 gpa;
+
+	vmem_walk_ctx_init(vcpu, &ctx);
+	if (!ctx_long(&ctx))
+		gva = (u32)gva;
+	return vmem_walk(vcpu, &ctx, gva, access, &gpa, fault, gw);
 }
 
 int vmem_gva_to_gpa(struct vmem_vcpu *vcpu, u64 gva, u32 access, u64 *gpa)
@@ -215,7 +310,7 @@ int vmem_gva_to_gpa(struct vmem_vcpu *vcpu, u64 gva, u32 access, u64 *gpa)
 	int r;
 
 	vmem_walk_ctx_init(vcpu, &ctx);
-	r = vmem_walk(vcpu, &ctx, gva, access, gpa, &fault);
+	r = vmem_walk(vcpu, &ctx, gva, access, gpa, &fault, NULL);
 	if (r == -EFAULT)
 		*gpa = fault;
 	return r;
@@ -240,7 +335,7 @@ int vmem_guest_virt_access(struct vmem_vcpu *vcpu, u64 gva, void *buf,
 		u64 gpa;
 		int r;
 
-		r = vmem_walk(vcpu, &ctx, lin, access, &gpa, fault);
+		r = vmem_walk(vcpu, &ctx, lin, access, &gpa, fault, NULL);
 		if (r > 0)
 			*fault = lin;
 		if (r)

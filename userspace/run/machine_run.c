@@ -173,7 +173,8 @@ int machine_run(struct machine *m)
 	}
 	if (cfg->stats)
 		print_stats(m, pit_monotonic_ns() - t_start);
-	pthread_sigmask(SIG_UNBLOCK, &block, NULL);
+	/* The signals stay blocked: a second Ctrl-C must not kill us
+	 * before the status is returned. */
 	return status;
 }
 

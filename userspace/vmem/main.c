@@ -13,11 +13,16 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "nl_cli.h"
 
 static const struct vmem_cmd *const commands[] = {
 	&cmd_info,
+	&cmd_pool,
 	&cmd_run,
+	&cmd_stats,
+	&cmd_top,
 	&cmd_version,
+	&cmd_vm,
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))

@@ -93,8 +93,10 @@ struct vmem_limits {
 
 /* Size of the vCPU fd's mmap()able run area (struct vmem_run), in bytes. */
 #define VMEM_CAP_RUN_SIZE	9
+/* 1: transparent page sharing (VMEM_PSHARE, sharing statistics). */
+#define VMEM_CAP_PSHARE		10
 /* Highest VMEM_CAP_* number this header knows. */
-#define VMEM_CAP_MAX		9
+#define VMEM_CAP_MAX		10
 
 /* ---------------------------------------------------------------------- */
 /* VM ioctls: on a VM fd                                                   */
@@ -139,7 +141,18 @@ struct vmem_memslot {
  * @overhead:	pages vmem uses for the VM itself (page tables, control
  *		blocks, p2m)
  * @configured:	guest pages covered by memory slots
+ * @consumed_frac: the fraction of a page in Consumed beyond @consumed, in
+ *		units of 2^-32 page (each reference's 1/n rounded down)
+ * @scanned:	pages the sharing daemon hashed
+ * @volatile_pages: visits that found the hash changed since the last one
+ * @cow_breaks:	writes that broke sharing (copy-on-write)
+ * @full_scans:	full passes of the daemon over the VM
+ * @share_flags: VMEM_STATS_* bits
+ * @pad2:	zero
  * @reserved:	zero on output, for future statistics
+ *
+ * Only @flags, @pad and @reserved are checked on input (zero, else
+ * -EINVAL); the statistics are output only.
  */
 struct vmem_vm_stats {
 	__u32 flags;
@@ -151,10 +164,71 @@ struct vmem_vm_stats {
 	__u64 swapped;
 	__u64 overhead;
 	__u64 configured;
-	__u64 reserved[8];
+	__u64 consumed_frac;
+	__u64 scanned;
+	__u64 volatile_pages;
+	__u64 cow_breaks;
+	__u64 full_scans;
+	__u32 share_flags;
+	__u32 pad2;
+	__u64 reserved[2];
 };
 
+#define VMEM_STATS_CONVERGED	(1u << 0)	/* two full passes, no merge */
+#define VMEM_STATS_PSHARE	(1u << 1)	/* pshare.enable is on */
+
 #define VMEM_GET_VM_STATS	_IOWR(VMEMIO, 0x12, struct vmem_vm_stats)
+
+/**
+ * struct vmem_pshare - transparent page sharing settings of one VM
+ * @flags:	in: VMEM_PSHARE_SET_* for the fields to change (0 only
+ *		reads them)
+ * @enable:	pshare.enable: 1 (the default) lets the sharing daemon
+ *		merge the VM's pages, 0 stops new merges; in: 0 or 1 with
+ *		VMEM_PSHARE_SET_ENABLE, else ignored; out: the setting
+ * @salt:	pshare.salt: pages are shared only between VMs with equal
+ *		salts; a VM starts with a random salt of its own; in: with
+ *		VMEM_PSHARE_SET_SALT, else ignored; out: the setting
+ * @reserved:	zero
+ *
+ * Pages already shared stay shared after a change, until written.
+ */
+struct vmem_pshare {
+	__u32 flags;
+	__u32 enable;
+	__u64 salt;
+	__u64 reserved[4];
+};
+
+#define VMEM_PSHARE_SET_ENABLE	(1u << 0)
+#define VMEM_PSHARE_SET_SALT	(1u << 1)
+
+#define VMEM_PSHARE		_IOWR(VMEMIO, 0x13, struct vmem_pshare)
+
+/*
+ * The VM's id in the netlink control plane (<linux/vmem_netlink.h>):
+ * returns it (>= 1, fixed for the VM's life, not reused soon).  The
+ * argument must be 0.
+ */
+#define VMEM_GET_VM_ID		_IO(VMEMIO, 0x18)
+
+/**
+ * struct vmem_vm_name - the VM's name in the control plane
+ * @flags:	zero
+ * @pad:	zero
+ * @name:	1 to VMEM_VM_NAME_MAX - 1 characters of [A-Za-z0-9._:-],
+ *		NUL-terminated (an unterminated name is -EINVAL)
+ * @reserved:	zero
+ */
+#define VMEM_VM_NAME_MAX	32
+struct vmem_vm_name {
+	__u32 flags;
+	__u32 pad;
+	char name[VMEM_VM_NAME_MAX];
+	__u64 reserved[4];
+};
+
+#define VMEM_SET_VM_NAME	_IOW(VMEMIO, 0x19, struct vmem_vm_name)
 
 /* ---------------------------------------------------------------------- */
 /* vCPU state                                                              */

@@ -1,0 +1,995 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmem_share.c - transparent page sharing: the sharing daemon, copy-on-
+ * write and ESX's memory statistics (reference: memory-management.md).
+ *
+ * One kernel thread, "vmem_share", wakes every share_scan_sleep_ms and
+ * visits a bounded number of backed guest pages of each VM that has
+ * pshare enabled (the rate: each VM fully scanned within
+ * share_scan_time minutes, all VMs together at most share_scan_ghz MB/s
+ * per GHz of host CPU; 0 turns sharing off).  A private page is hashed
+ * (xxh64); it is a candidate only if the hash is the one seen on the
+ * previous visit (KSM's volatility filter).  A candidate that is all
+ * zeros goes to the zero frame; else it is looked up by (salt, hash) in
+ * the table of shared frames, then in the table of hints (pages seen
+ * with that key during the recent passes).  A stable-table hit merges
+ * into that frame; a hint hit copies the content into a freshly
+ * allocated frame (never one of the originals: the guest cannot choose
+ * the physical frame it shares, which defeats Flip Feng Shui) that both
+ * pages then map.  Every merge goes through the one invalidation path
+ * first (TDP leaves and the VMM's PTEs gone, TLBs flushed, slots_lock
+ * held for write so nothing maps the page again) and compares the full
+ * contents afterwards: a page that changed after it was hashed is not
+ * merged, and nothing can write it while it is compared and replaced.
+ *
+ * Writes to a shared or zero page (guest through NPT/EPT, VMM through its
+ * mapping, vmem's own guest copies) call vmem_share_unshare(): a private
+ * copy, or the frame itself when the writer holds its last reference.
+ *
+ * Salting: a VM's salt is random unless the VMM sets one, so by default
+ * pages are shared only inside a VM; VMs given the same salt share with
+ * each other.  Zero pages are shared across all VMs whatever the salt:
+ * the zero frame is allocated by vmem at load (no guest picks it or can
+ * have it placed), it is never writable, and "this page is zero" is no
+ * secret an attacker can learn through dedup timing that it could not
+ * assume (every guest has zero pages).
+ *
+ * Locking, outermost first: vm->slots_lock (write, for any p2m change)
+ * -> vmem_share_lock -> xa_lock(&vm->p2m).  vmem_share_lock protects the
+ * VM list, the two tables, every frame's reference count, the zero
+ * frame's count and the per-VM settings; the daemon's per-VM cursor and
+ * hash memory are its own.  The p2m entries of shared frames hold no
+ * page reference: the frame's struct vmem_sframe owns the page, and a
+ * reader takes its reference under xa_lock before the entry can go.
+ */
+#define pr_fmt(fmt) "vmem: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/hashtable.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xxhash.h>
+#include <asm/tsc.h>
+
+#include <linux/vmem.h>
+
+#include "vmem_core.h"
+#include "vmem_share.h"
+#include "vmem_vm.h"
+
+/* ---------------------------------------------------------------------- */
+/* Tunables (Documentation/module-parameters.rst)                          */
+
+/* Mem.ShareScanTime: minutes within which each VM is fully scanned. */
+static unsigned int share_scan_time = 60;
+module_param(share_scan_time, uint, 0644);
+MODULE_PARM_DESC(share_scan_time,
+		 "Mem.ShareScanTime: minutes to scan each VM fully (1-1440, default 60)");
+
+/* Mem.ShareScanGHz: ceiling in MB/s per GHz of host CPU, 0 disables. */
+static unsigned int share_scan_ghz = 4;
+module_param(share_scan_ghz, uint, 0644);
+MODULE_PARM_DESC(share_scan_ghz,
+		 "Mem.ShareScanGHz: scan ceiling in MB/s per GHz of host CPU, 0 disables sharing (default 4)");
+
+/* Testing and benchmarking knobs. */
+static unsigned int share_scan_pages;
+module_param(share_scan_pages, uint, 0644);
+MODULE_PARM_DESC(share_scan_pages,
+		 "pages each VM scans per wake-up instead of the share_scan_time rate (0: derived, default)");
+
+static unsigned int share_scan_sleep_ms = 20;
+module_param(share_scan_sleep_ms, uint, 0644);
+MODULE_PARM_DESC(share_scan_sleep_ms,
+		 "milliseconds between wake-ups of the sharing daemon (1-10000, default 20)");
+
+static unsigned int share_scan_speedup = 1;
+module_param(share_scan_speedup, uint, 0644);
+MODULE_PARM_DESC(share_scan_speedup,
+		 "tests: a share_scan_time minute lasts 60 s / this (1-60000, default 1)");
+
+/* ---------------------------------------------------------------------- */
+/* State                                                                   */
+
+#define VMEM_SHARE_HASH_BITS	12
+
+/**
+ * struct vmem_sframe - a read-only machine frame that p2m entries share
+ * @node:	in vmem_stable, keyed by (salt, hash)  [S]
+ * @page:	the frame (page->private points back here)  [I]
+ * @salt:	the salt of the VMs sharing it  [I]
+ * @hash:	xxh64 of its content  [I]
+ * @refs:	p2m entries pointing to it  [S]
+ */
+struct vmem_sframe {
+	struct hlist_node node;
+	struct page *page;
+	u64 salt;
+	u64 hash;
+	unsigned long refs;
+};
+
+/**
+ * struct vmem_hint - a page seen with a stable hash during recent passes
+ * @node:	in vmem_hints, keyed by (salt, hash)  [S]
+ * @vm_node:	in its VM's hint list  [S]
+ * @vm:		the VM (hints go before the VM does)  [S]
+ * @gfn:	the page  [S]
+ * @salt:	its VM's salt when recorded  [S]
+ * @hash:	its content's hash  [S]
+ * @pass:	the VM's pass that last saw it  [S]
+ */
+struct vmem_hint {
+	struct hlist_node node;
+	struct list_head vm_node;
+	struct vmem_vm *vm;
+	u64 gfn;
+	u64 salt;
+	u64 hash;
+	u64 pass;
+};
+
+/**
+ * struct vmem_share_vm - a VM as the daemon sees it (vm->share)
+ * @vm:		the VM  [I]
+ * @node:	in vmem_share_vms  [S]
+ * @hints:	this VM's hints  [S]
+ * @enable:	pshare.enable  [S]
+ * @salt:	pshare.salt  [S]
+ * @removed:	the VM is going away: no new merges into it  [S]
+ * @round:	the daemon's last wake-up that visited the VM  [S]
+ * @cursor:	next gfn to visit  [daemon]
+ * @hashes:	gfn -> hash >> 1 seen at the last visit  [daemon]
+ * @pass_merges: merges into this VM during its current pass  [S]
+ * @quiet_passes: full passes in a row without a merge  [S]
+ * @scanned:	pages hashed  [a]
+ * @volatile_pages: visits that found the hash changed  [a]
+ * @cow_breaks:	copy-on-write breaks  [a]
+ * @full_scans:	completed passes  [a]
+ * @merges:	pages merged  [a]
+ */
+struct vmem_share_vm {
+	struct vmem_vm *vm;
+	struct list_head node;
+	struct list_head hints;
+	bool enable;
+	u64 salt;
+	bool removed;
+	u64 round;
+	u64 cursor;
+	struct xarray hashes;
+	unsigned long pass_merges;
+	unsigned long quiet_passes;
+	atomic64_t scanned;
+	atomic64_t volatile_pages;
+	atomic64_t cow_breaks;
+	atomic64_t full_scans;
+	atomic64_t merges;
+};
+
+static DEFINE_MUTEX(vmem_share_lock);
+static LIST_HEAD(vmem_share_vms);				/* [S] */
+static unsigned long vmem_share_nr_vms;				/* [S] */
+static DEFINE_HASHTABLE(vmem_stable, VMEM_SHARE_HASH_BITS);	/* [S] */
+static DEFINE_HASHTABLE(vmem_hints, VMEM_SHARE_HASH_BITS);	/* [S] */
+static unsigned long vmem_nr_frames;				/* [S] */
+/* p2m entries on the zero frame, host-wide.  [S] */
+static unsigned long vmem_zero_refs;
+
+struct page *vmem_zero_frame __ro_after_init;
+
+static struct task_struct *vmem_share_task;			/* [I] */
+/* The VM the daemon scans now, NULL between VMs.  [S] to set, READ_ONCE */
+static struct vmem_share_vm *vmem_share_current;
+/* Woken when vmem_share_current moves on. */
+static DECLARE_WAIT_QUEUE_HEAD(vmem_share_wq);
+static struct dentry *vmem_share_dentry;			/* [I] */
+static atomic64_t vmem_share_wakeups = ATOMIC64_INIT(0);
+/* The last wake-up's rate, for debugfs.  [a] */
+static unsigned long vmem_share_last_rate, vmem_share_last_cap;
+
+static inline u32 vmem_share_key(u64 salt, u64 hash)
+{
+	return (u32)(hash ^ salt ^ (salt >> 32));
+}
+
+static inline struct vmem_share_vm *to_sv(struct vmem_vm *vm)
+{
+	return vm->share;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Frames and hints                                                        */
+
+static struct vmem_sframe *vmem_sframe_of(struct page *frame)
+{
+	return (struct vmem_sframe *)page_private(frame);
+}
+
+/* Drop one p2m reference; the last one frees the frame.  [S] */
+static void vmem_sframe_put(struct vmem_sframe *sf)
+{
+	lockdep_assert_held(&vmem_share_lock);
+	if (--sf->refs)
+		return;
+	hash_del(&sf->node);
+	vmem_nr_frames--;
+	set_page_private(sf->page, 0);
+	vmem_free_page(sf->page);
+	vmem_kfree(sf);
+}
+
+static bool vmem_pages_same(struct page *a, struct page *b)
+{
+	void *va = kmap_local_page(a);
+	void *vb = kmap_local_page(b);
+	bool same = !memcmp(va, vb, PAGE_SIZE);
+
+	kunmap_local(vb);
+	kunmap_local(va);
+	return same;
+}
+
+/* The stable frame with @salt/@hash whose content equals @page.  [S] */
+static struct vmem_sframe *vmem_stable_find(u64 salt, u64 hash,
+					    struct page *page)
+{
+	struct vmem_sframe *sf;
+
+	hash_for_each_possible(vmem_stable, sf, node,
+			       vmem_share_key(salt, hash)) {
+		if (sf->salt != salt || sf->hash != hash)
+			continue;
+		/* Equal hashes, different contents: a collision. */
+		if (!page || vmem_pages_same(sf->page, page))
+			return sf;
+	}
+	return NULL;
+}
+
+/* A hint with @salt/@hash other than (@vm, @gfn) itself.  [S] */
+static struct vmem_hint *vmem_hint_find(u64 salt, u64 hash,
+					struct vmem_vm *vm, u64 gfn,
+					struct vmem_hint **self)
+{
+	struct vmem_hint *h, *found = NULL;
+
+	*self = NULL;
+	hash_for_each_possible(vmem_hints, h, node,
+			       vmem_share_key(salt, hash)) {
+		if (h->salt != salt || h->hash != hash)
+			continue;
+		if (h->vm == vm && h->gfn == gfn)
+			*self = h;
+		else if (!found)
+			found = h;
+	}
+	return found;
+}
+
+static void vmem_hint_del(struct vmem_hint *h)
+{
+	hash_del(&h->node);
+	list_del(&h->vm_node);
+	vmem_kfree(h);
+}
+
+/* Record (or refresh) the hint for @gfn.  [S] */
+static void vmem_hint_record(struct vmem_vm *vm, struct vmem_hint *self,
+			     u64 gfn, u64 salt, u64 hash)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	struct vmem_hint *h = self;
+
+	if (!h) {
+		h = vmem_kzalloc(sizeof(*h), GFP_KERNEL);
+		if (!h)
+			return;	/* only a missed opportunity */
+		h->vm = vm;
+		h->gfn = gfn;
+		h->salt = salt;
+		h->hash = hash;
+		hash_add(vmem_hints, &h->node, vmem_share_key(salt, hash));
+		list_add_tail(&h->vm_node, &sv->hints);
+	}
+	h->pass = atomic64_read(&sv->full_scans);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Merging                                                                 */
+
+/* Point @gfn at @sf.  Caller holds slots_lock (write) and vmem_share_lock. */
+static void vmem_share_install(struct vmem_vm *vm, u64 gfn, void *entry)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+
+	xa_lock(&vm->p2m);
+	/* Replacing a present entry never allocates. */
+	__xa_store(&vm->p2m, gfn, entry, GFP_NOWAIT);
+	xa_unlock(&vm->p2m);
+	sv->pass_merges++;
+	atomic64_inc(&sv->merges);
+}
+
+/* The private page at @gfn with a reference, or NULL. */
+static struct page *vmem_share_get_private(struct vmem_vm *vm, u64 gfn)
+{
+	struct page *page = NULL;
+	void *e;
+
+	xa_lock(&vm->p2m);
+	e = xa_load(&vm->p2m, gfn);
+	if (vmem_p2m_is_private(e)) {
+		page = e;
+		get_page(page);
+	}
+	xa_unlock(&vm->p2m);
+	return page;
+}
+
+/*
+ * Merge the private page @page at @gfn (the caller holds a reference)
+ * onto the zero frame, a stable frame, or, with a hint (if @use_hint), a
+ * new frame; then merge the hint's page too.  May sleep.
+ */
+static void vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
+			     u64 salt, u64 hash, bool zero, bool use_hint)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	struct vmem_vm *other = NULL;
+	struct vmem_hint *hint, *self;
+	struct vmem_sframe *sf;
+	u64 other_gfn = 0;
+	bool merged = false;
+
+	down_write(&vm->slots_lock);
+	/* Slot deleted, page written and broken, or merged meanwhile. */
+	if (xa_load(&vm->p2m, gfn) != page)
+		goto out;
+
+	/*
+	 * Write-protect first: from here no vCPU, VMM mapping or kernel copy
+	 * can reach the page until slots_lock is released, so the contents
+	 * compared below are the contents merged.
+	 */
+	vmem_invalidate_range(vm, gfn, 1);
+	mutex_lock(&vmem_share_lock);
+	if (sv->removed || !sv->enable)
+		goto unlock;
+
+	if (zero) {
+		void *va = kmap_local_page(page);
+
+		zero = !memchr_inv(va, 0, PAGE_SIZE);
+		kunmap_local(va);
+		if (zero) {
+			vmem_share_install(vm, gfn, VMEM_P2M_ZERO);
+			vmem_zero_refs++;
+			merged = true;
+		}
+		goto unlock;
+	}
+
+	sf = vmem_stable_find(salt, hash, page);
+	if (sf) {
+		vmem_share_install(vm, gfn, vmem_p2m_mk_shared(sf->page));
+		sf->refs++;
+		merged = true;
+		goto unlock;
+	}
+	if (!use_hint)
+		goto unlock;
+
+	hint = vmem_hint_find(salt, hash, vm, gfn, &self);
+	if (hint && !to_sv(hint->vm)->removed) {
+		struct page *hp = vmem_share_get_private(hint->vm, hint->gfn);
+		struct page *frame;
+
+		/* A racy look: the hint's page is compared again when merged. */
+		if (hp && vmem_pages_same(hp, page)) {
+			frame = vmem_alloc_page(GFP_KERNEL);
+			sf = vmem_kzalloc(sizeof(*sf), GFP_KERNEL);
+			if (frame && sf) {
+				copy_highpage(frame, page);
+				sf->page = frame;
+				sf->salt = salt;
+				sf->hash = hash;
+				sf->refs = 1;
+				set_page_private(frame, (unsigned long)sf);
+				hash_add(vmem_stable, &sf->node,
+					 vmem_share_key(salt, hash));
+				vmem_nr_frames++;
+				vmem_share_install(vm, gfn,
+						   vmem_p2m_mk_shared(frame));
+				merged = true;
+				/*
+				 * The hint's VM is merged after the locks
+				 * are dropped: hold it (the scanned VM is
+				 * held by vmem_share_current already).  A VM
+				 * on its way out keeps its page.
+				 */
+				if (hint->vm == vm) {
+					other = vm;
+					other_gfn = hint->gfn;
+				} else if (kref_get_unless_zero(&hint->vm->ref)) {
+					other = hint->vm;
+					other_gfn = hint->gfn;
+				}
+				vmem_hint_del(hint);
+				if (self)
+					vmem_hint_del(self);
+			} else {
+				vmem_free_page(frame);
+				vmem_kfree(sf);
+			}
+		}
+		if (hp)
+			put_page(hp);
+	}
+	if (!merged)
+		vmem_hint_record(vm, self, gfn, salt, hash);
+unlock:
+	mutex_unlock(&vmem_share_lock);
+	vmem_invalidate_end(vm);
+out:
+	up_write(&vm->slots_lock);
+	/* The p2m's reference; the caller still holds its own. */
+	if (merged)
+		vmem_free_page(page);
+
+	if (other) {
+		struct page *hp = vmem_share_get_private(other, other_gfn);
+
+		if (hp) {
+			vmem_share_merge(other, other_gfn, hp, salt, hash,
+					 false, false);
+			put_page(hp);
+		}
+		if (other != vm)
+			vmem_vm_put(other);
+	}
+}
+
+/* Visit the private page at @gfn. */
+static void vmem_share_visit(struct vmem_vm *vm, u64 gfn)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	struct vmem_hint *hint = NULL, *self;
+	struct vmem_sframe *sf;
+	struct page *page;
+	u64 hash, salt;
+	bool zero;
+	void *old, *va;
+
+	page = vmem_share_get_private(vm, gfn);
+	if (!page)
+		return;
+
+	va = kmap_local_page(page);
+	hash = xxh64(va, PAGE_SIZE, 0);
+	zero = !memchr_inv(va, 0, PAGE_SIZE);
+	kunmap_local(va);
+	atomic64_inc(&sv->scanned);
+
+	/* Volatility filter: the same hash as at the last visit. */
+	old = xa_load(&sv->hashes, gfn);
+	if (!old || xa_to_value(old) != hash >> 1) {
+		if (old)
+			atomic64_inc(&sv->volatile_pages);
+		xa_store(&sv->hashes, gfn, xa_mk_value(hash >> 1), GFP_KERNEL);
+		goto out;
+	}
+
+	mutex_lock(&vmem_share_lock);
+	salt = sv->salt;
+	sf = zero ? NULL : vmem_stable_find(salt, hash, NULL);
+	if (!zero && !sf) {
+		hint = vmem_hint_find(salt, hash, vm, gfn, &self);
+		/* Nothing to merge with yet: the cheap path, no invalidation. */
+		if (!hint)
+			vmem_hint_record(vm, self, gfn, salt, hash);
+	}
+	mutex_unlock(&vmem_share_lock);
+
+	if (zero || sf || hint)
+		vmem_share_merge(vm, gfn, page, salt, hash, zero, true);
+out:
+	put_page(page);
+}
+
+/* The VM finished a pass: counters, convergence, old hints. */
+static void vmem_share_pass_end(struct vmem_vm *vm)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	struct vmem_hint *h, *tmp;
+	u64 pass;
+
+	mutex_lock(&vmem_share_lock);
+	pass = atomic64_inc_return(&sv->full_scans);
+	sv->quiet_passes = sv->pass_merges ? 0 : sv->quiet_passes + 1;
+	sv->pass_merges = 0;
+	/* Hints live for two passes: long enough for every other VM to pass. */
+	list_for_each_entry_safe(h, tmp, &sv->hints, vm_node)
+		if (h->pass + 1 < pass)
+			vmem_hint_del(h);
+	mutex_unlock(&vmem_share_lock);
+}
+
+/* Visit up to @budget backed pages of @vm. */
+static void vmem_share_scan_vm(struct vmem_vm *vm, unsigned long budget)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	bool wrapped = false;
+
+	while (budget && !READ_ONCE(sv->removed)) {
+		unsigned long idx = sv->cursor;
+		void *e;
+
+		e = xa_find(&vm->p2m, &idx, ULONG_MAX, XA_PRESENT);
+		if (!e) {
+			/* One pass end per wake-up at most: empty VMs don't spin. */
+			if (wrapped)
+				break;
+			sv->cursor = 0;
+			vmem_share_pass_end(vm);
+			wrapped = true;
+			continue;
+		}
+		budget--;
+		sv->cursor = idx + 1;
+		if (vmem_p2m_is_private(e))
+			vmem_share_visit(vm, idx);
+		cond_resched();
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* The daemon                                                              */
+
+static unsigned int vmem_share_sleep_ms(void)
+{
+	return clamp_t(unsigned int, READ_ONCE(share_scan_sleep_ms), 1, 10000);
+}
+
+/* Pages all VMs together may scan per wake-up under share_scan_ghz. */
+static unsigned long vmem_share_cap(unsigned int ghz, unsigned int sleep_ms)
+{
+	u64 mhz = (u64)num_online_cpus() * (cpu_khz ? cpu_khz / 1000 : 1000);
+	/* MB/s per GHz -> pages per second: ghz * mhz / 1000 * 256. */
+	u64 per_sec = (u64)ghz * mhz * 256 / 1000;
+
+	return max_t(u64, 1, div_u64(per_sec * sleep_ms, 1000));
+}
+
+/* Pages @sv may visit per wake-up at the share_scan_time rate.  [S] */
+static unsigned long vmem_share_want(struct vmem_share_vm *sv,
+				     unsigned int sleep_ms)
+{
+	unsigned int minutes = clamp_t(unsigned int,
+				       READ_ONCE(share_scan_time), 1, 1440);
+	unsigned int speedup = clamp_t(unsigned int,
+				       READ_ONCE(share_scan_speedup), 1, 60000);
+	unsigned int fixed = READ_ONCE(share_scan_pages);
+	u64 pages;
+
+	/*
+	 * Only VMs whose every mapping path honours read-only frames: the
+	 * shadow MMU joins when it maps through __vmem_p2m_get().
+	 */
+	if (!sv->enable || sv->removed || sv->vm->mmu_mode != VMEM_VM_MMU_HW)
+		return 0;
+	if (fixed)
+		return fixed;
+	/* Each VM's backed pages within scan_time minutes. */
+	pages = atomic_long_read(&sv->vm->granted);
+	return DIV_ROUND_UP_ULL(pages * sleep_ms * speedup,
+				(u64)minutes * 60000);
+}
+
+/*
+ * One wake-up: every VM gets its budget, all of them together at most the
+ * share_scan_ghz ceiling.  The daemon takes no reference on the VM it
+ * scans (a VMM's close() then frees its VM at once): it publishes it in
+ * vmem_share_current instead, and vmem_share_vm_remove() waits for it to
+ * move on.
+ */
+static void vmem_share_wakeup(void)
+{
+	unsigned int ghz = READ_ONCE(share_scan_ghz);
+	unsigned int sleep_ms = vmem_share_sleep_ms();
+	unsigned long total = 0, cap, first = 0;
+	struct vmem_share_vm *sv;
+	u64 round;
+
+	round = atomic64_inc_return(&vmem_share_wakeups);
+	if (!ghz)
+		return;
+	cap = vmem_share_cap(ghz, sleep_ms);
+
+	mutex_lock(&vmem_share_lock);
+	list_for_each_entry(sv, &vmem_share_vms, node) {
+		unsigned long want = vmem_share_want(sv, sleep_ms);
+
+		if (want && !first)
+			first = want;
+		total += want;
+	}
+	mutex_unlock(&vmem_share_lock);
+	WRITE_ONCE(vmem_share_last_rate, first);
+	WRITE_ONCE(vmem_share_last_cap, cap);
+
+	for (;;) {
+		unsigned long budget = 0;
+
+		/* The next VM not visited in this round (the list may change). */
+		mutex_lock(&vmem_share_lock);
+		list_for_each_entry(sv, &vmem_share_vms, node) {
+			if (sv->round == round)
+				continue;
+			sv->round = round;
+			budget = vmem_share_want(sv, sleep_ms);
+			if (budget)
+				break;
+		}
+		if (!budget) {
+			mutex_unlock(&vmem_share_lock);
+			break;
+		}
+		WRITE_ONCE(vmem_share_current, sv);
+		mutex_unlock(&vmem_share_lock);
+
+		/* Over the ceiling: every VM slows down in proportion. */
+		if (total > cap)
+			budget = max_t(unsigned long, 1,
+				       div64_u64((u64)budget * cap, total));
+		vmem_share_scan_vm(sv->vm, budget);
+
+		WRITE_ONCE(vmem_share_current, NULL);
+		wake_up_all(&vmem_share_wq);
+	}
+}
+
+static int vmem_share_thread(void *unused)
+{
+	while (!kthread_should_stop()) {
+		vmem_share_wakeup();
+		schedule_timeout_interruptible(
+			msecs_to_jiffies(vmem_share_sleep_ms()));
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Copy-on-write and removal                                               */
+
+int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
+{
+	struct page *copy, *frame;
+	bool used = false;
+	void *e;
+
+	copy = vmem_alloc_page(GFP_KERNEL_ACCOUNT);
+	if (!copy)
+		return -ENOMEM;
+
+	down_write(&vm->slots_lock);
+	e = xa_load(&vm->p2m, gfn);
+	if (!vmem_p2m_is_shared(e) && !vmem_p2m_is_zero(e))
+		goto out;	/* broken already, or the slot is gone */
+
+	vmem_invalidate_range(vm, gfn, 1);
+	mutex_lock(&vmem_share_lock);
+	if (vmem_p2m_is_zero(e)) {
+		clear_highpage(copy);
+		vmem_zero_refs--;
+		used = true;
+		e = copy;
+	} else {
+		struct vmem_sframe *sf = vmem_sframe_of(vmem_p2m_page(e));
+
+		frame = sf->page;
+		if (sf->refs == 1) {
+			/* The last reference: the writer takes the frame. */
+			hash_del(&sf->node);
+			vmem_nr_frames--;
+			set_page_private(frame, 0);
+			vmem_kfree(sf);
+			e = frame;
+		} else {
+			copy_highpage(copy, frame);
+			sf->refs--;
+			used = true;
+			e = copy;
+		}
+	}
+	xa_lock(&vm->p2m);
+	__xa_store(&vm->p2m, gfn, e, GFP_NOWAIT);
+	xa_unlock(&vm->p2m);
+	atomic64_inc(&to_sv(vm)->cow_breaks);
+	mutex_unlock(&vmem_share_lock);
+	vmem_invalidate_end(vm);
+out:
+	up_write(&vm->slots_lock);
+	if (!used)
+		vmem_free_page(copy);
+	return 0;
+}
+
+void vmem_share_drop_entry(struct vmem_vm *vm, void *e)
+{
+	if (vmem_p2m_is_private(e)) {
+		vmem_free_page(e);
+		return;
+	}
+	mutex_lock(&vmem_share_lock);
+	if (vmem_p2m_is_shared(e))
+		vmem_sframe_put(vmem_sframe_of(vmem_p2m_page(e)));
+	else if (vmem_p2m_is_zero(e))
+		vmem_zero_refs--;
+	mutex_unlock(&vmem_share_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Per VM                                                                  */
+
+int vmem_share_vm_init(struct vmem_vm *vm)
+{
+	struct vmem_share_vm *sv;
+
+	sv = vmem_kzalloc(sizeof(*sv), GFP_KERNEL_ACCOUNT);
+	if (!sv)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&sv->hints);
+	xa_init(&sv->hashes);
+	sv->vm = vm;
+	/* ESX's default: sharing on, a salt of the VM's own. */
+	sv->enable = true;
+	sv->salt = get_random_u64();
+	INIT_LIST_HEAD(&sv->node);
+	vm->share = sv;
+	return 0;
+}
+
+/*
+ * Once creation cannot fail any more: from here the daemon may take
+ * references on the VM, which a failed creation's unwinding would not
+ * wait for.
+ */
+void vmem_share_vm_publish(struct vmem_vm *vm)
+{
+	mutex_lock(&vmem_share_lock);
+	list_add_tail(&to_sv(vm)->node, &vmem_share_vms);
+	vmem_share_nr_vms++;
+	mutex_unlock(&vmem_share_lock);
+}
+
+void vmem_share_vm_remove(struct vmem_vm *vm)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	struct vmem_hint *h, *tmp;
+
+	if (!sv)
+		return;
+	mutex_lock(&vmem_share_lock);
+	WRITE_ONCE(sv->removed, true);
+	list_for_each_entry_safe(h, tmp, &sv->hints, vm_node)
+		vmem_hint_del(h);
+	if (!list_empty(&sv->node)) {
+		list_del_init(&sv->node);
+		vmem_share_nr_vms--;
+	}
+	mutex_unlock(&vmem_share_lock);
+	/*
+	 * The daemon may be scanning the VM: it sees @removed and stops soon.
+	 * Not when the daemon itself frees the VM (its last reference on a
+	 * hint's VM): it never holds that one as vmem_share_current.
+	 */
+	wait_event(vmem_share_wq, READ_ONCE(vmem_share_current) != sv);
+}
+
+/* After vmem_mem_destroy(): every entry's references are gone. */
+void vmem_share_vm_free(struct vmem_vm *vm)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+
+	if (!sv)
+		return;
+	xa_destroy(&sv->hashes);
+	vmem_kfree(sv);
+	vm->share = NULL;
+}
+
+int vmem_share_ioctl(struct vmem_vm *vm, struct vmem_pshare *ps)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	unsigned int i;
+
+	if (ps->flags & ~(VMEM_PSHARE_SET_ENABLE | VMEM_PSHARE_SET_SALT))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(ps->reserved); i++)
+		if (ps->reserved[i])
+			return -EINVAL;
+	if ((ps->flags & VMEM_PSHARE_SET_ENABLE) && ps->enable > 1)
+		return -EINVAL;
+
+	mutex_lock(&vmem_share_lock);
+	if (ps->flags & VMEM_PSHARE_SET_ENABLE) {
+		sv->enable = ps->enable;
+		sv->quiet_passes = 0;
+	}
+	if (ps->flags & VMEM_PSHARE_SET_SALT) {
+		sv->salt = ps->salt;
+		sv->quiet_passes = 0;
+	}
+	ps->enable = sv->enable;
+	ps->salt = sv->salt;
+	mutex_unlock(&vmem_share_lock);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Statistics                                                              */
+
+/* Caller holds vmem_share_lock; adds private pages to *@priv. */
+static void __vmem_share_stats(struct vmem_vm *vm, struct vmem_share_stats *st,
+			       u64 *priv)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	u64 fixed = 0;	/* Consumed in 2^-32 pages */
+	unsigned long idx;
+	void *e;
+
+	memset(st, 0, sizeof(*st));
+	xa_for_each(&vm->p2m, idx, e) {
+		unsigned long refs;
+
+		st->granted++;
+		if (vmem_p2m_is_private(e)) {
+			fixed += 1ULL << 32;
+			(*priv)++;
+			continue;
+		}
+		if (vmem_p2m_is_zero(e)) {
+			st->zero++;
+			refs = vmem_zero_refs;
+		} else if (vmem_p2m_is_shared(e)) {
+			refs = vmem_sframe_of(vmem_p2m_page(e))->refs;
+		} else {
+			continue;
+		}
+		if (refs > 1)
+			st->shared++;
+		fixed += div64_u64(1ULL << 32, max(refs, 1UL));
+	}
+	st->consumed = fixed >> 32;
+	st->consumed_frac = fixed & 0xffffffff;
+	st->scanned = atomic64_read(&sv->scanned);
+	st->volatile_pages = atomic64_read(&sv->volatile_pages);
+	st->cow_breaks = atomic64_read(&sv->cow_breaks);
+	st->full_scans = atomic64_read(&sv->full_scans);
+	st->merges = atomic64_read(&sv->merges);
+	st->converged = sv->quiet_passes >= 2;
+	st->enabled = sv->enable;
+}
+
+void vmem_share_stats(struct vmem_vm *vm, struct vmem_share_stats *st)
+{
+	u64 priv = 0;
+
+	mutex_lock(&vmem_share_lock);
+	__vmem_share_stats(vm, st, &priv);
+	mutex_unlock(&vmem_share_lock);
+}
+
+void vmem_share_host_stats(struct vmem_share_host_stats *hs)
+{
+	struct vmem_share_stats st;
+	struct vmem_share_vm *sv;
+	struct vmem_sframe *sf;
+	u64 priv = 0, fixed = 0;
+	unsigned int bkt;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->converged = true;
+	mutex_lock(&vmem_share_lock);
+	list_for_each_entry(sv, &vmem_share_vms, node) {
+		__vmem_share_stats(sv->vm, &st, &priv);
+		hs->nr_vms++;
+		hs->shared += st.shared;
+		hs->zero += st.zero;
+		fixed += (st.consumed << 32) + st.consumed_frac;
+		hs->scanned += st.scanned;
+		hs->volatile_pages += st.volatile_pages;
+		hs->cow_breaks += st.cow_breaks;
+		hs->full_scans += st.full_scans;
+		hs->merges += st.merges;
+		if (st.enabled && !st.converged)
+			hs->converged = false;
+		cond_resched();
+	}
+	hash_for_each(vmem_stable, bkt, sf, node)
+		if (sf->refs > 1)
+			hs->shared_common++;
+	if (vmem_zero_refs > 1)
+		hs->shared_common++;
+	hs->frames = vmem_nr_frames;
+	hs->backing = priv + vmem_nr_frames + (vmem_zero_refs ? 1 : 0);
+	mutex_unlock(&vmem_share_lock);
+
+	hs->saving = hs->shared - hs->shared_common;
+	hs->consumed = fixed >> 32;
+	hs->consumed_frac = fixed & 0xffffffff;
+	hs->wakeups = atomic64_read(&vmem_share_wakeups);
+	hs->pages_per_wakeup = READ_ONCE(vmem_share_last_rate);
+	hs->cap_per_wakeup = READ_ONCE(vmem_share_last_cap);
+}
+
+/* /sys/kernel/debug/vmem/share: "name value" lines, then esxtop's line. */
+static int vmem_share_show(struct seq_file *m, void *unused)
+{
+	struct vmem_share_host_stats hs;
+
+	vmem_share_host_stats(&hs);
+	seq_printf(m, "vms %llu\n", hs.nr_vms);
+	seq_printf(m, "shared %llu\n", hs.shared);
+	seq_printf(m, "shared_common %llu\n", hs.shared_common);
+	seq_printf(m, "saving %llu\n", hs.saving);
+	seq_printf(m, "consumed %llu\n", hs.consumed);
+	seq_printf(m, "consumed_frac %llu\n", hs.consumed_frac);
+	seq_printf(m, "zero %llu\n", hs.zero);
+	seq_printf(m, "backing %llu\n", hs.backing);
+	seq_printf(m, "frames %llu\n", hs.frames);
+	seq_printf(m, "scanned %llu\n", hs.scanned);
+	seq_printf(m, "volatile %llu\n", hs.volatile_pages);
+	seq_printf(m, "cow_breaks %llu\n", hs.cow_breaks);
+	seq_printf(m, "full_scans %llu\n", hs.full_scans);
+	seq_printf(m, "merges %llu\n", hs.merges);
+	seq_printf(m, "wakeups %llu\n", hs.wakeups);
+	seq_printf(m, "pages_per_wakeup %llu\n", hs.pages_per_wakeup);
+	seq_printf(m, "cap_per_wakeup %llu\n", hs.cap_per_wakeup);
+	seq_printf(m, "converged %d\n", hs.converged);
+	seq_printf(m, "pid %d\n", task_pid_nr(vmem_share_task));
+	seq_printf(m, "PSHARE/MB: %llu shared, %llu common: %llu saving\n",
+		   hs.shared >> 8, hs.shared_common >> 8, hs.saving >> 8);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmem_share);
+
+/* ---------------------------------------------------------------------- */
+/* Load and unload                                                         */
+
+int vmem_share_init(void)
+{
+	vmem_zero_frame = vmem_alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!vmem_zero_frame)
+		return -ENOMEM;
+	vmem_share_task = kthread_run(vmem_share_thread, NULL, "vmem_share");
+	if (IS_ERR(vmem_share_task)) {
+		int r = PTR_ERR(vmem_share_task);
+
+		vmem_free_page(vmem_zero_frame);
+		return r;
+	}
+	vmem_share_dentry = debugfs_create_file("share", 0444,
+						vmem_debugfs_root(), NULL,
+						&vmem_share_fops);
+	return 0;
+}
+
+/* No VM is left (each pins the module), so the tables are empty. */
+void vmem_share_exit(void)
+{
+	debugfs_remove(vmem_share_dentry);
+	kthread_stop(vmem_share_task);
+	WARN_ON(vmem_nr_frames || vmem_zero_refs);
+	vmem_free_page(vmem_zero_frame);
+}

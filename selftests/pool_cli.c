@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pool_cli - the netlink subcommands of the vmem tool: `vmem pool`,
+ * `vmem vm`, `vmem stats [--json]`, `vmem top --batch`: help, usage
+ * errors (exit 2), a refusal that names the pool and the amount (exit
+ * 1), the listings, and an unprivileged user who may read but not
+ * change.  Needs the tool (/bin/vmem or $VMEM_TOOL), /dev/vmem, root.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/vmem.h>
+
+#include "launcher_util.h"
+#include "vt.h"
+#include "vt_util.h"
+#include "vt_vm.h"
+
+/* Run the tool; expect exit @code and (if not NULL) @text in its output. */
+static bool tool(int code, const char *text, const char *const argv[])
+{
+	struct lrun r;
+	int st = lrun_run(&r, argv, 30);
+	bool ok = st == code && (!text || (r.out && strstr(r.out, text)));
+
+	if (!ok) {
+		vt_diag("vmem %s %s: exit %d (want %d), want \"%s\"", argv[1],
+			argv[2] ? argv[2] : "", st, code, text ? text : "");
+		lrun_dump(&r, 20);
+	}
+	lrun_free(&r);
+	return ok;
+}
+
+#define TOOL(code, text, ...)						\
+	EXPECT_TRUE(tool((code), (text),				\
+			 (const char *const[]){ "vmem", __VA_ARGS__, NULL }))
+
+static int setup(void)
+{
+	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
+
+	if (r != VT_PASS)
+		return r;
+	if (geteuid())
+		return vt_diag("needs root"), VT_SKIP;
+	if (access(lrun_tool(), X_OK))
+		return vt_diag("no tool at %s", lrun_tool()), VT_SKIP;
+	return VT_PASS;
+}
+
+static void teardown(void)
+{
+	struct lrun r;
+
+	lrun_run(&r, (const char *const[]){ "vmem", "pool", "rm", "cli_b", NULL }, 10);
+	lrun_free(&r);
+	lrun_run(&r, (const char *const[]){ "vmem", "pool", "rm", "cli_a", NULL }, 10);
+	lrun_free(&r);
+}
+
+static int test_help(void)
+{
+	TOOL(0, "usage: vmem pool", "pool", "--help");
+	TOOL(0, "usage: vmem pool", "pool", "create", "--help");
+	TOOL(0, "usage: vmem vm", "vm", "--help");
+	TOOL(0, "usage: vmem stats", "stats", "--help");
+	TOOL(0, "usage: vmem top", "top", "--help");
+	TOOL(0, "pool", "--help");
+	return VT_PASS;
+}
+
+static int test_usage_errors(void)
+{
+	TOOL(2, "unknown action", "pool", "frob");
+	TOOL(2, "exactly one pool NAME", "pool", "create");
+	TOOL(2, "bad reservation", "pool", "create", "x", "--reservation", "12Q");
+	TOOL(2, "bad limit", "pool", "create", "x", "--limit", "-5");
+	TOOL(2, "bad shares", "pool", "create", "x", "--shares", "lots");
+	TOOL(2, "nothing to change", "pool", "set", "x");
+	TOOL(2, "bad VM id", "vm", "mv", "abc", "root");
+	TOOL(2, "takes 2 arguments", "vm", "mv", "1");
+	TOOL(2, "unexpected argument", "stats", "extra");
+	TOOL(2, "bad iterations", "top", "-n", "x");
+	return VT_PASS;
+}
+
+static int test_pools_and_refusal(void)
+{
+	TOOL(0, "pool cli_a", "pool", "create", "cli_a", "--reservation", "64M",
+	     "--fixed");
+	TOOL(1, "admission refused: pool 'cli_a' lacks 64.0 MiB", "pool",
+	     "create", "cli_b", "--parent", "cli_a", "--reservation", "128M");
+	TOOL(1, "a pool of that name exists", "pool", "create", "cli_a");
+	TOOL(1, "invalid", "pool", "set", "cli_a", "--limit", "32M");
+	TOOL(0, "limit 128", "pool", "set", "cli_a", "--limit", "128M");
+	TOOL(0, "cli_a", "pool", "ls");
+	TOOL(0, "\"name\":\"cli_a\"", "stats", "--json");
+	TOOL(0, "PSHARE/MB:", "stats");
+	TOOL(0, "PSHARE/MB:", "top", "--batch", "-n", "1");
+	TOOL(1, "no such pool", "pool", "rm", "cli_nope");
+	TOOL(0, NULL, "pool", "rm", "cli_a");
+	return VT_PASS;
+}
+
+static int test_vm_commands(void)
+{
+	struct vmem_memslot ms = { .slot = 0, .gpa = 0, .size = 16 << 20 };
+	struct vt_vm *vm;
+	char id[16];
+	int vm_id;
+
+	vm = vm_create_bare(VMEM_VM_MMU_AUTO);
+	ASSERT_TRUE(vm != NULL);
+	ASSERT_OK(ioctl(vm->fd, VMEM_SET_MEMSLOT, &ms));
+	ASSERT_OK(vm_id = ioctl(vm->fd, VMEM_GET_VM_ID, 0));
+	snprintf(id, sizeof(id), "%d", vm_id);
+	TOOL(0, NULL, "pool", "create", "cli_a", "--reservation", "64M");
+	TOOL(0, "pool cli_a", "vm", "mv", id, "cli_a");
+	TOOL(0, "reservation 8 MiB", "vm", "set", id, "--reservation", "8M",
+	     "--shares", "high", "--pshare", "off");
+	TOOL(0, "cli_a", "vm", "ls");
+	TOOL(0, "MEMSZ", "top", "-b", "-n", "1");
+	TOOL(1, "invalid", "vm", "set", id, "--reservation", "1G");
+	TOOL(1, "in use", "pool", "rm", "cli_a");
+	vm_free(vm);
+	TOOL(1, "no such pool or VM", "vm", "set", id, "--limit", "unlimited");
+	TOOL(0, NULL, "pool", "rm", "cli_a");
+	return VT_PASS;
+}
+
+static int nobody(void *arg)
+{
+	(void)arg;
+	ASSERT_OK(setgid(65534));
+	ASSERT_OK(setuid(65534));
+	TOOL(1, "permission denied", "pool", "create", "cli_a");
+	TOOL(0, "root", "pool", "ls");
+	TOOL(0, "PSHARE/MB:", "stats");
+	return VT_PASS;
+}
+
+static int test_unprivileged(void)
+{
+	EXPECT_EQ(vt_run_in_child(nobody, NULL), VT_PASS);
+	return VT_PASS;
+}
+
+static const struct vt_case cases[] = {
+	VT_CASE(help),
+	VT_CASE(usage_errors),
+	VT_CASE(pools_and_refusal),
+	VT_CASE(vm_commands),
+	VT_CASE(unprivileged),
+};
+
+VT_MAIN(cases, setup, teardown)

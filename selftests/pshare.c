@@ -1,0 +1,938 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pshare - transparent page sharing (Documentation/api.rst, VMEM_PSHARE;
+ * memory-management.md section 2): VMs with the same salt and the same
+ * content are merged within two full passes, different salts are not
+ * merged across VMs (zero pages are), pshare.enable=0 is never merged;
+ * the reference's worked example built through real merges with its
+ * statistics checked exactly; copy-on-write by the guest and through the
+ * VMM's mapping; the scan rate follows share_scan_time and the
+ * share_scan_ghz ceiling (counted in daemon wake-ups, never wall time);
+ * a stress run of guest and VMM writes against a fast daemon, checked
+ * word by word; VMs destroyed while merges go on.  After every case the
+ * host invariants hold: the sum of Consumed equals the machine pages
+ * backing guests, and each VM's Shared and Zero fit in its Granted.
+ *
+ * The daemon is sped up through its module parameters
+ * (/sys/module/vmem/parameters/share_scan_*), restored at the end.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vt.h"
+#include "vt_util.h"
+#include "vt_vm.h"
+
+#define PG		4096ull
+#define PARAM_DIR	"/sys/module/vmem/parameters/"
+#define SHARE_FILE	"/sys/kernel/debug/vmem/share"
+#define DATA_GPA	(1ull << 30)
+
+static const char *const knobs[] = {
+	"share_scan_time", "share_scan_ghz", "share_scan_pages",
+	"share_scan_sleep_ms", "share_scan_speedup",
+};
+static long saved[5];
+
+static long knob_get(const char *name)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strtol(buf, NULL, 10);
+}
+
+static int knob_set(const char *name, long val)
+{
+	char path[128];
+	FILE *f;
+	int r;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	r = fprintf(f, "%ld\n", val) < 0 ? -1 : 0;
+	if (fclose(f))
+		r = -1;
+	return r;
+}
+
+/* Fast: every VM fully scanned at each wake-up, about every jiffy. */
+static int knobs_fast(void)
+{
+	return knob_set("share_scan_pages", 100000) ||
+	       knob_set("share_scan_sleep_ms", 1) ||
+	       knob_set("share_scan_ghz", 4) ? -1 : 0;
+}
+
+/* The defaults: a test VM's pages are not merged for hours. */
+static void knobs_restore(void)
+{
+	for (unsigned int i = 0; i < 5; i++)
+		if (saved[i] >= 0)
+			knob_set(knobs[i], saved[i]);
+}
+
+struct host {
+	long long vms, shared, shared_common, saving, consumed, consumed_frac;
+	long long zero, backing, frames, scanned, cow_breaks, full_scans;
+	long long merges, wakeups, pages_per_wakeup, cap_per_wakeup, converged;
+};
+
+static int host_read(struct host *h)
+{
+	static const struct { const char *k; size_t off; } keys[] = {
+#define K(x) { #x, offsetof(struct host, x) }
+		K(vms), K(shared), K(shared_common), K(saving), K(consumed),
+		K(consumed_frac), K(zero), K(backing), K(frames), K(scanned),
+		K(cow_breaks), K(full_scans), K(merges), K(wakeups),
+		K(pages_per_wakeup), K(cap_per_wakeup), K(converged),
+#undef K
+	};
+	char line[128], key[64];
+	long long v;
+	FILE *f;
+
+	memset(h, 0, sizeof(*h));
+	f = fopen(SHARE_FILE, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", key, &v) == 2)
+			for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+				if (!strcmp(key, keys[i].k))
+					*(long long *)((char *)h + keys[i].off) = v;
+	fclose(f);
+	return 0;
+}
+
+static int pshare(struct vt_vm *vm, uint32_t flags, uint32_t enable,
+		  uint64_t salt, struct vmem_pshare *out)
+{
+	struct vmem_pshare ps = { .flags = flags, .enable = enable,
+				  .salt = salt };
+	int r = ioctl(vm->fd, VMEM_PSHARE, &ps);
+
+	if (out)
+		*out = ps;
+	return r;
+}
+
+static uint64_t full_scans(struct vt_vm *vm)
+{
+	struct vmem_vm_stats st;
+
+	if (vm_get_stats(vm, &st))
+		return 0;
+	return st.full_scans;
+}
+
+/* Wait (bounded) until each VM made @passes more full passes. */
+static bool wait_passes(struct vt_vm **vms, unsigned int n, uint64_t *base,
+			uint64_t passes)
+{
+	for (int tries = 0; tries < 20000; tries++) {
+		unsigned int done = 0;
+
+		for (unsigned int i = 0; i < n; i++)
+			done += full_scans(vms[i]) >= base[i] + passes;
+		if (done == n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static bool wait_converged(struct vt_vm **vms, unsigned int n)
+{
+	for (int tries = 0; tries < 20000; tries++) {
+		struct vmem_vm_stats st;
+		unsigned int done = 0;
+
+		for (unsigned int i = 0; i < n; i++)
+			if (!vm_get_stats(vms[i], &st) &&
+			    (st.share_flags & VMEM_STATS_CONVERGED))
+				done++;
+		if (done == n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Wait until the daemon woke @n more times. */
+static bool wait_wakeups(long long n)
+{
+	struct host h0, h;
+
+	if (host_read(&h0))
+		return false;
+	for (int tries = 0; tries < 60000; tries++) {
+		if (host_read(&h) || h.wakeups >= h0.wakeups + n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * The invariants, with @vms the VMs alive: Sum(Consumed) (rounded: each
+ * 1/n is rounded down) equals the machine pages backing guests; each
+ * VM's Shared and Zero fit in its Granted.
+ */
+#define CHECK_INVARIANTS(vms, n) check_invariants(__LINE__, (vms), (n))
+static void check_invariants(int line, struct vt_vm **vms, unsigned int n)
+{
+	long double sum = 0;
+	struct host h;
+
+	if (host_read(&h)) {
+		vt_diag("line %d: cannot read " SHARE_FILE, line);
+		EXPECT_TRUE(false);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct vmem_vm_stats st;
+
+		if (vm_get_stats(vms[i], &st))
+			continue;
+		EXPECT_LE(st.shared, st.granted);
+		EXPECT_LE(st.zero, st.granted);
+		EXPECT_LE(st.consumed, st.granted);
+		sum += st.consumed + st.consumed_frac / 4294967296.0L;
+	}
+	if (h.vms != n) {
+		vt_diag("line %d: %lld VMs on the host, %u here", line, h.vms, n);
+		EXPECT_EQ(h.vms, n);
+	}
+	EXPECT_EQ((long long)(sum + 0.5L), h.backing);
+	EXPECT_EQ((long long)(h.consumed + h.consumed_frac / 4294967296.0L + 0.5L),
+		  h.backing);
+	EXPECT_EQ(h.saving, h.shared - h.shared_common);
+	if (!n) {
+		EXPECT_EQ(h.frames, 0);
+		EXPECT_EQ(h.zero, 0);
+		EXPECT_EQ(h.backing, 0);
+	}
+}
+
+static void fill(void *p, uint64_t word)
+{
+	uint64_t *q = p;
+
+	for (unsigned int i = 0; i < PG / 8; i++)
+		q[i] = word;
+}
+
+static bool page_is(const void *p, uint64_t word)
+{
+	const uint64_t *q = p;
+
+	for (unsigned int i = 0; i < PG / 8; i++)
+		if (q[i] != word)
+			return false;
+	return true;
+}
+
+/* A VM of @npages at DATA_GPA, sharing off while the VMM fills it. */
+static struct vt_vm *bare_vm(uint64_t npages)
+{
+	struct vt_vm *vm = vm_create_bare(VMEM_VM_MMU_AUTO);
+
+	if (!vm)
+		return NULL;
+	if (pshare(vm, VMEM_PSHARE_SET_ENABLE, 0, 0, NULL) ||
+	    vm_add_slot(vm, 1, DATA_GPA, npages * PG, 0)) {
+		vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+static uint8_t *page_of(struct vt_vm *vm, uint64_t i)
+{
+	return vm_gpa2hva(vm, DATA_GPA + i * PG);
+}
+
+static int setup(void)
+{
+	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
+
+	if (r != VT_PASS)
+		return r;
+	if (vt_check_extension(VMEM_CAP_PSHARE) != 1)
+		return vt_skip("no VMEM_CAP_PSHARE");
+	for (unsigned int i = 0; i < 5; i++)
+		saved[i] = knob_get(knobs[i]);
+	if (saved[0] < 0)
+		return vt_fail_at(__FILE__, __LINE__, "no " PARAM_DIR "share_scan_time");
+	if (access(SHARE_FILE, R_OK))
+		return vt_fail_at(__FILE__, __LINE__, "no " SHARE_FILE);
+	return VT_PASS;
+}
+
+static void teardown(void)
+{
+	knobs_restore();
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int test_ioctl(void)
+{
+	struct vmem_pshare ps, ps2;
+	struct vmem_vm_stats st;
+	struct vt_vm *a, *b;
+
+	ASSERT_TRUE(a = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_TRUE(b = vm_create_bare(VMEM_VM_MMU_AUTO));
+	/* Defaults: on, a salt of its own. */
+	ASSERT_OK(pshare(a, 0, 0, 0, &ps));
+	ASSERT_OK(pshare(b, 0, 0, 0, &ps2));
+	EXPECT_EQ(ps.enable, 1);
+	EXPECT_NE(ps.salt, ps2.salt);
+	ASSERT_OK(vm_get_stats(a, &st));
+	EXPECT_TRUE(st.share_flags & VMEM_STATS_PSHARE);
+
+	/* Set, read back; flags without SET leave the field alone. */
+	ASSERT_OK(pshare(a, VMEM_PSHARE_SET_SALT, 7, 42, &ps));
+	EXPECT_EQ(ps.salt, 42);
+	EXPECT_EQ(ps.enable, 1);
+	ASSERT_OK(pshare(a, VMEM_PSHARE_SET_ENABLE, 0, 99, &ps));
+	EXPECT_EQ(ps.enable, 0);
+	EXPECT_EQ(ps.salt, 42);
+	ASSERT_OK(vm_get_stats(a, &st));
+	EXPECT_EQ(st.share_flags & VMEM_STATS_PSHARE, 0);
+
+	/* Bad input, nothing changed. */
+	EXPECT_ERRNO(pshare(a, 1u << 2, 0, 0, NULL), EINVAL);
+	EXPECT_ERRNO(pshare(a, VMEM_PSHARE_SET_ENABLE, 2, 0, NULL), EINVAL);
+	for (int i = 0; i < 4; i++) {
+		struct vmem_pshare bad = { 0 };
+
+		bad.reserved[i] = 1;
+		EXPECT_ERRNO(ioctl(a->fd, VMEM_PSHARE, &bad), EINVAL);
+	}
+	EXPECT_ERRNO(ioctl(a->fd, VMEM_PSHARE, NULL), EFAULT);
+	ASSERT_OK(pshare(a, 0, 0, 0, &ps));
+	EXPECT_EQ(ps.enable, 0);
+	EXPECT_EQ(ps.salt, 42);
+	vm_free(a);
+	vm_free(b);
+	CHECK_INVARIANTS(NULL, 0);
+	return VT_PASS;
+}
+
+/*
+ * 32 pages per VM: 0-7 the same in both VMs, 8-15 one content repeated
+ * inside the VM (different per VM), 16-23 zero, 24-31 unique.
+ */
+#define MIX_PAGES	32
+static void fill_mix(struct vt_vm *vm, uint64_t id)
+{
+	for (uint64_t i = 0; i < MIX_PAGES; i++) {
+		uint64_t w;
+
+		if (i < 8)
+			w = 0x1111000000000000ull + i;
+		else if (i < 16)
+			w = 0x2222000000000000ull + id;
+		else if (i < 24)
+			w = 0;
+		else
+			w = 0x3333000000000000ull + (id << 16) + i;
+		fill(page_of(vm, i), w);
+	}
+}
+
+static int check_mix(struct vt_vm *vm, uint64_t id)
+{
+	for (uint64_t i = 0; i < MIX_PAGES; i++) {
+		uint64_t w = i < 8 ? 0x1111000000000000ull + i :
+			     i < 16 ? 0x2222000000000000ull + id :
+			     i < 24 ? 0 : 0x3333000000000000ull + (id << 16) + i;
+
+		if (!page_is(page_of(vm, i), w))
+			FAIL("VM %llu page %llu lost its content",
+			     (unsigned long long)id, (unsigned long long)i);
+	}
+	return VT_PASS;
+}
+
+static int run_mix(bool same_salt)
+{
+	struct vmem_vm_stats st[2];
+	struct vt_leaks base;
+	struct vt_vm *vms[2];
+	uint64_t b[2];
+	struct host h;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	ASSERT_OK(knobs_fast());
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES));
+		fill_mix(vms[i], i);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (same_salt)
+			ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0x5a17, NULL));
+		b[i] = full_scans(vms[i]);
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	}
+	/* One pass records stable hashes, the second merges. */
+	ASSERT_TRUE(wait_passes(vms, 2, b, 2));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_OK(vm_get_stats(vms[i], &st[i]));
+		vt_diag("VM %d after 2 passes: granted %llu shared %llu zero %llu consumed %llu+%llu/2^32",
+			i, (unsigned long long)st[i].granted,
+			(unsigned long long)st[i].shared,
+			(unsigned long long)st[i].zero,
+			(unsigned long long)st[i].consumed,
+			(unsigned long long)st[i].consumed_frac);
+		EXPECT_EQ(st[i].granted, MIX_PAGES);
+		EXPECT_EQ(st[i].zero, 8);
+		/* zero: 16 references to one frame, 1/2 page per VM. */
+		if (same_salt) {
+			EXPECT_EQ(st[i].shared, 24);
+			EXPECT_EQ(st[i].consumed, 13);	/* 4 + 1 + 0.5 + 8 */
+		} else {
+			EXPECT_EQ(st[i].shared, 16);
+			EXPECT_EQ(st[i].consumed, 17);	/* 8 + 1 + 0.5 + 8 */
+		}
+		EXPECT_EQ(st[i].consumed_frac, 1ull << 31);
+	}
+	ASSERT_TRUE(wait_converged(vms, 2));
+	ASSERT_OK(host_read(&h));
+	EXPECT_EQ(h.shared, same_salt ? 48 : 32);
+	EXPECT_EQ(h.shared_common, same_salt ? 11 : 3);
+	EXPECT_EQ(h.backing, same_salt ? 27 : 35);
+	EXPECT_EQ(h.converged, 1);
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		if (check_mix(vms[i], i) != VT_PASS)
+			return VT_FAIL;
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		vm_free(vms[i]);
+	CHECK_INVARIANTS(NULL, 0);
+	knobs_restore();
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
+static int test_same_salt_merged(void)
+{
+	return run_mix(true);
+}
+
+static int test_different_salts_not_across(void)
+{
+	return run_mix(false);
+}
+
+static int test_disabled_never_merged(void)
+{
+	struct vmem_vm_stats st;
+	struct vt_vm *vms[2];
+	uint64_t b[2];
+
+	ASSERT_OK(knobs_fast());
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES));
+		fill_mix(vms[i], 0);
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 77, NULL));
+	}
+	/* Only VM 1 on: it is the clock; VM 0 must stay untouched. */
+	b[1] = full_scans(vms[1]);
+	ASSERT_OK(pshare(vms[1], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	ASSERT_TRUE(wait_passes(&vms[1], 1, &b[1], 5));
+	ASSERT_OK(vm_get_stats(vms[0], &st));
+	EXPECT_EQ(st.shared, 0);
+	EXPECT_EQ(st.zero, 0);
+	EXPECT_EQ(st.scanned, 0);
+	EXPECT_EQ(st.consumed, MIX_PAGES);
+	ASSERT_OK(vm_get_stats(vms[1], &st));
+	EXPECT_EQ(st.shared, 16);	/* 8-15 inside the VM, zero pages */
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		vm_free(vms[i]);
+	knobs_restore();
+	return VT_PASS;
+}
+
+/*
+ * memory-management.md section 1: VM1 maps g0,g1->Ma, g2->Mb, g3->Mc,
+ * g4->Md; VM2 maps g0->Mb, g1->Me.  Built by giving the pages those
+ * contents and letting the daemon merge them.
+ */
+static int test_worked_example(void)
+{
+	static const uint64_t c1[5] = { 0xa, 0xa, 0xb, 0xc, 0xd };
+	static const uint64_t c2[2] = { 0xb, 0xe };
+	struct vmem_vm_stats s1, s2;
+	struct vt_vm *vms[2];
+	struct host h;
+
+	ASSERT_OK(knobs_fast());
+	ASSERT_TRUE(vms[0] = bare_vm(5));
+	ASSERT_TRUE(vms[1] = bare_vm(2));
+	for (int i = 0; i < 5; i++)
+		fill(page_of(vms[0], i), c1[i] << 56 | 0x5eed);
+	for (int i = 0; i < 2; i++)
+		fill(page_of(vms[1], i), c2[i] << 56 | 0x5eed);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0xe5, NULL));
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	}
+	ASSERT_TRUE(wait_converged(vms, 2));
+	ASSERT_OK(vm_get_stats(vms[0], &s1));
+	ASSERT_OK(vm_get_stats(vms[1], &s2));
+	/* VM1: Granted 5, Shared 3, Consumed 3.5. */
+	EXPECT_EQ(s1.granted, 5);
+	EXPECT_EQ(s1.shared, 3);
+	EXPECT_EQ(s1.consumed, 3);
+	EXPECT_EQ(s1.consumed_frac, 1ull << 31);
+	/* VM2: Granted 2, Shared 1, Consumed 1.5. */
+	EXPECT_EQ(s2.granted, 2);
+	EXPECT_EQ(s2.shared, 1);
+	EXPECT_EQ(s2.consumed, 1);
+	EXPECT_EQ(s2.consumed_frac, 1ull << 31);
+	/* Host: Shared 4, Shared Common 2, Consumed 5. */
+	ASSERT_OK(host_read(&h));
+	EXPECT_EQ(h.shared, 4);
+	EXPECT_EQ(h.shared_common, 2);
+	EXPECT_EQ(h.saving, 2);
+	EXPECT_EQ(h.consumed, 5);
+	EXPECT_EQ(h.consumed_frac, 0);
+	EXPECT_EQ(h.backing, 5);
+	EXPECT_EQ(h.frames, 2);
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		vm_free(vms[i]);
+	CHECK_INVARIANTS(NULL, 0);
+	knobs_restore();
+	return VT_PASS;
+}
+
+/* Copy-on-write through the VMM's mapping, zero pages included. */
+static int test_cow_vmm(void)
+{
+	struct vmem_vm_stats st[2];
+	struct vt_vm *vms[2];
+
+	ASSERT_OK(knobs_fast());
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES));
+		fill_mix(vms[i], i);
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0xc0, NULL));
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	}
+	ASSERT_TRUE(wait_converged(vms, 2));
+	/* Daemon off (after its current wake-up), so the counts hold still. */
+	ASSERT_OK(knob_set("share_scan_ghz", 0));
+	ASSERT_TRUE(wait_wakeups(2));
+	/* VM 0 writes one word of every page; sharing must not spread it. */
+	for (uint64_t i = 0; i < MIX_PAGES; i++)
+		((volatile uint64_t *)page_of(vms[0], i))[5] = 0xdead0000 + i;
+	for (uint64_t i = 0; i < MIX_PAGES; i++) {
+		uint64_t *p = (uint64_t *)page_of(vms[0], i);
+
+		EXPECT_EQ(p[5], 0xdead0000 + i);
+		p[5] = p[4];	/* back to the original, for check_mix */
+	}
+	if (check_mix(vms[0], 0) != VT_PASS || check_mix(vms[1], 1) != VT_PASS)
+		return VT_FAIL;
+	ASSERT_OK(vm_get_stats(vms[0], &st[0]));
+	ASSERT_OK(vm_get_stats(vms[1], &st[1]));
+	/* Every shared page of VM 0 broke (the unique ones were private). */
+	EXPECT_GE(st[0].cow_breaks, 24);
+	EXPECT_EQ(st[1].cow_breaks, 0);
+	EXPECT_EQ(st[0].zero, 0);
+	EXPECT_EQ(st[0].shared, 0);
+	/* VM 1 now holds the last references: shared counts 1 per frame. */
+	EXPECT_EQ(st[1].zero, 8);
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		vm_free(vms[i]);
+	CHECK_INVARIANTS(NULL, 0);
+	knobs_restore();
+	return VT_PASS;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Copy-on-write by the guest                                              */
+
+#define COW_PAGES	16
+#define COW_GPA		0x3000000ull	/* main slot, free */
+
+static void guest_cow(uint64_t tag)
+{
+	volatile uint64_t *p = (volatile uint64_t *)COW_GPA;
+
+	for (uint64_t i = 0; i < COW_PAGES; i++)
+		for (unsigned int w = 0; w < 512; w++)
+			GUEST_ASSERT_EQ(p[i * 512 + w], 0x77770000 + i);
+	GUEST_SYNC(1);
+	for (uint64_t i = 0; i < COW_PAGES; i++)
+		for (unsigned int w = 0; w < 512; w++)
+			p[i * 512 + w] = tag + i;
+	GUEST_SYNC(2);
+	for (uint64_t i = 0; i < COW_PAGES; i++)
+		for (unsigned int w = 0; w < 512; w++)
+			GUEST_ASSERT_EQ(p[i * 512 + w], tag + i);
+	GUEST_DONE();
+}
+
+static int test_cow_guest(void)
+{
+	struct vt_vcpu *vcpu[2];
+	struct vmem_vm_stats st;
+	struct vt_vm *vms[2];
+	uint64_t b[2];
+
+	ASSERT_OK(knobs_fast());
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(vms[i] = vm_create(VMEM_VM_MMU_AUTO));
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 0, 0, NULL));
+		ASSERT_TRUE(vcpu[i] = vcpu_add(vms[i], 0, guest_cow));
+		ASSERT_OK(vcpu_args_set(vcpu[i], 1, 0xa0000000ull << i));
+		for (uint64_t p = 0; p < COW_PAGES; p++)
+			fill(vm_gpa2hva(vms[i], COW_GPA + p * PG), 0x77770000 + p);
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0xc1, NULL));
+		b[i] = full_scans(vms[i]);
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	}
+	ASSERT_TRUE(wait_passes(vms, 2, b, 3));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_OK(vm_get_stats(vms[i], &st));
+		EXPECT_GE(st.shared, COW_PAGES);
+	}
+	/* The guests read the shared pages, then write them in turn. */
+	ASSERT_RUN_SYNC(vcpu[0], 1);
+	ASSERT_RUN_SYNC(vcpu[1], 1);
+	ASSERT_RUN_SYNC(vcpu[0], 2);
+	for (uint64_t p = 0; p < COW_PAGES; p++) {
+		EXPECT_TRUE(page_is(vm_gpa2hva(vms[0], COW_GPA + p * PG),
+				    0xa0000000ull + p));
+		EXPECT_TRUE(page_is(vm_gpa2hva(vms[1], COW_GPA + p * PG),
+				    0x77770000 + p));
+	}
+	ASSERT_RUN_SYNC(vcpu[1], 2);
+	for (uint64_t p = 0; p < COW_PAGES; p++)
+		EXPECT_TRUE(page_is(vm_gpa2hva(vms[1], COW_GPA + p * PG),
+				    0x140000000ull + p));
+	ASSERT_RUN_DONE(vcpu[0]);
+	ASSERT_RUN_DONE(vcpu[1]);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_OK(vm_get_stats(vms[i], &st));
+		EXPECT_GE(st.cow_breaks, COW_PAGES / 2);
+	}
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		vm_free(vms[i]);
+	CHECK_INVARIANTS(NULL, 0);
+	knobs_restore();
+	return VT_PASS;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Rate                                                                    */
+
+static int test_rate(void)
+{
+	struct vmem_vm_stats s0, s1;
+	struct host h0, h1;
+	struct vt_vm *vm;
+	double ratio;
+
+	ASSERT_TRUE(vm = bare_vm(1000));
+	for (uint64_t i = 0; i < 1000; i++)
+		fill(page_of(vm, i), 0x4444000000000000ull + i);
+	/*
+	 * share_scan_time 1 minute lasting 10 ms with 5 ms sleeps: 500 of the
+	 * 1000 pages per wake-up, one pass per two wake-ups.
+	 */
+	ASSERT_OK(knob_set("share_scan_pages", 0));
+	ASSERT_OK(knob_set("share_scan_time", 1));
+	ASSERT_OK(knob_set("share_scan_speedup", 6000));
+	ASSERT_OK(knob_set("share_scan_sleep_ms", 5));
+	ASSERT_OK(knob_set("share_scan_ghz", 1000));
+	ASSERT_OK(pshare(vm, VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	ASSERT_TRUE(wait_wakeups(3));
+	ASSERT_OK(vm_get_stats(vm, &s0));
+	ASSERT_OK(host_read(&h0));
+	ASSERT_TRUE(wait_wakeups(60));
+	ASSERT_OK(vm_get_stats(vm, &s1));
+	ASSERT_OK(host_read(&h1));
+	EXPECT_EQ(h1.pages_per_wakeup, 500);
+	ratio = (double)(s1.full_scans - s0.full_scans) / (h1.wakeups - h0.wakeups);
+	vt_diag("rate: %llu passes in %lld wake-ups (%.2f, expected 0.5), %llu pages scanned",
+		(unsigned long long)(s1.full_scans - s0.full_scans),
+		h1.wakeups - h0.wakeups, ratio,
+		(unsigned long long)(s1.scanned - s0.scanned));
+	EXPECT_TRUE(ratio >= 0.25 && ratio <= 0.75);
+
+	/* Scan time 2 minutes: half the pace. */
+	ASSERT_OK(knob_set("share_scan_time", 2));
+	ASSERT_TRUE(wait_wakeups(3));
+	ASSERT_OK(vm_get_stats(vm, &s0));
+	ASSERT_OK(host_read(&h0));
+	ASSERT_TRUE(wait_wakeups(60));
+	ASSERT_OK(vm_get_stats(vm, &s1));
+	ASSERT_OK(host_read(&h1));
+	EXPECT_EQ(h1.pages_per_wakeup, 250);
+	ratio = (double)(s1.full_scans - s0.full_scans) / (h1.wakeups - h0.wakeups);
+	vt_diag("scan time 2: %.2f passes per wake-up (expected 0.25)", ratio);
+	EXPECT_TRUE(ratio >= 0.12 && ratio <= 0.38);
+
+	/* The GHz ceiling: scanned pages per wake-up stay under the cap. */
+	ASSERT_OK(knob_set("share_scan_pages", 100000));
+	ASSERT_OK(knob_set("share_scan_ghz", 1));
+	ASSERT_TRUE(wait_wakeups(3));
+	ASSERT_OK(vm_get_stats(vm, &s0));
+	ASSERT_OK(host_read(&h0));
+	ASSERT_TRUE(wait_wakeups(20));
+	ASSERT_OK(vm_get_stats(vm, &s1));
+	ASSERT_OK(host_read(&h1));
+	vt_diag("ceiling: cap %lld pages per wake-up, scanned %llu in %lld wake-ups",
+		h1.cap_per_wakeup, (unsigned long long)(s1.scanned - s0.scanned),
+		h1.wakeups - h0.wakeups);
+	EXPECT_GE(h1.cap_per_wakeup, 1);
+	EXPECT_LE(s1.scanned - s0.scanned,
+		  (h1.wakeups - h0.wakeups + 1) * h1.cap_per_wakeup);
+
+	/* share_scan_ghz 0 turns sharing off. */
+	ASSERT_OK(knob_set("share_scan_ghz", 0));
+	ASSERT_TRUE(wait_wakeups(3));
+	ASSERT_OK(vm_get_stats(vm, &s0));
+	ASSERT_TRUE(wait_wakeups(20));
+	ASSERT_OK(vm_get_stats(vm, &s1));
+	EXPECT_EQ(s1.scanned, s0.scanned);
+	EXPECT_EQ(s1.full_scans, s0.full_scans);
+
+	CHECK_INVARIANTS(&vm, 1);
+	vm_free(vm);
+	knobs_restore();
+	return VT_PASS;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Stress                                                                  */
+
+#define STRESS_PAGES	128
+#define STRESS_GPA	0x3000000ull
+#define HOST_GPA	(STRESS_GPA + STRESS_PAGES * PG)
+
+static uint8_t guest_ver[STRESS_PAGES];
+/* Set by the host once the daemon has passed many times meanwhile. */
+static volatile uint64_t guest_stop;
+
+static inline uint64_t word_of(uint64_t v)
+{
+	return v * 0x0101010101010101ull;
+}
+
+static void guest_stress(uint64_t seed)
+{
+	volatile uint64_t *base = (volatile uint64_t *)STRESS_GPA;
+
+	for (int i = 0; i < STRESS_PAGES; i++)
+		guest_ver[i] = 0;
+	while (!guest_stop) {
+		uint64_t p, v;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		p = (seed >> 33) % STRESS_PAGES;
+		v = (seed >> 20) % 4;	/* four contents: many duplicates */
+		for (unsigned int w = 0; w < 512; w++)
+			base[p * 512 + w] = word_of(v);
+		guest_ver[p] = v;
+		/* Read another page back now and then. */
+		p = (seed >> 40) % STRESS_PAGES;
+		GUEST_ASSERT_EQ(base[p * 512 + (seed & 511)],
+				word_of(guest_ver[p]));
+	}
+	for (int p = 0; p < STRESS_PAGES; p++)
+		for (unsigned int w = 0; w < 512; w++)
+			GUEST_ASSERT_EQ(base[p * 512 + w], word_of(guest_ver[p]));
+	GUEST_DONE();
+}
+
+struct host_writer {
+	struct vt_vm *vm;
+	volatile bool stop;
+	uint8_t ver[STRESS_PAGES];
+	long errors;
+	bool enough;	/* the controller saw passes and CoW breaks */
+};
+
+/* Stop the guest after 20 passes with copy-on-write breaks (bounded). */
+static void *controller(void *arg)
+{
+	struct host_writer *hw = arg;
+	uint64_t b = full_scans(hw->vm);
+
+	for (int tries = 0; tries < 30000 && !hw->enough; tries++) {
+		struct vmem_vm_stats st;
+
+		if (!vm_get_stats(hw->vm, &st) && st.full_scans >= b + 20 &&
+		    st.cow_breaks >= 10 && st.volatile_pages)
+			hw->enough = true;
+		usleep(1000);
+	}
+	*VM_GUEST_PTR(hw->vm, guest_stop) = 1;
+	return NULL;
+}
+
+static void *host_stress(void *arg)
+{
+	struct host_writer *hw = arg;
+	uint64_t seed = 12345;
+
+	while (!hw->stop) {
+		uint64_t p, v;
+		uint64_t *page;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		p = (seed >> 33) % STRESS_PAGES;
+		v = (seed >> 20) % 4;
+		page = vm_gpa2hva(hw->vm, HOST_GPA + p * PG);
+		fill(page, word_of(v));
+		hw->ver[p] = v;
+		p = (seed >> 40) % STRESS_PAGES;
+		page = vm_gpa2hva(hw->vm, HOST_GPA + p * PG);
+		if (!page_is(page, word_of(hw->ver[p])))
+			hw->errors++;
+	}
+	return NULL;
+}
+
+static int test_stress(void)
+{
+	struct host_writer hw = { 0 };
+	struct vmem_vm_stats st;
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm;
+	pthread_t t, c;
+	struct host h;
+
+	ASSERT_OK(knobs_fast());
+	ASSERT_TRUE(vm = vm_create(VMEM_VM_MMU_AUTO));
+	ASSERT_TRUE(vcpu = vcpu_add(vm, 0, guest_stress));
+	ASSERT_OK(vcpu_args_set(vcpu, 1, 0xfeedull));
+	for (int p = 0; p < STRESS_PAGES; p++)
+		fill(vm_gpa2hva(vm, HOST_GPA + p * PG), 0);
+	hw.vm = vm;
+	ASSERT_EQ(pthread_create(&t, NULL, host_stress, &hw), 0);
+	ASSERT_EQ(pthread_create(&c, NULL, controller, &hw), 0);
+	ASSERT_RUN_DONE(vcpu);
+	hw.stop = true;
+	pthread_join(t, NULL);
+	pthread_join(c, NULL);
+	EXPECT_EQ(hw.errors, 0);
+	EXPECT_TRUE(hw.enough);
+
+	/* Let the daemon merge what is left, then check every word. */
+	{
+		uint64_t b = full_scans(vm);
+
+		ASSERT_TRUE(wait_passes(&vm, 1, &b, 3));
+	}
+	ASSERT_OK(vm_sync_from_guest(vm, guest_ver));
+	for (int p = 0; p < STRESS_PAGES; p++) {
+		EXPECT_TRUE(page_is(vm_gpa2hva(vm, STRESS_GPA + p * PG),
+				    word_of(guest_ver[p])));
+		EXPECT_TRUE(page_is(vm_gpa2hva(vm, HOST_GPA + p * PG),
+				    word_of(hw.ver[p])));
+	}
+	ASSERT_OK(vm_get_stats(vm, &st));
+	ASSERT_OK(host_read(&h));
+	vt_diag("stress: %llu scanned, %llu volatile, %llu CoW breaks, %lld merges, shared %llu zero %llu",
+		(unsigned long long)st.scanned,
+		(unsigned long long)st.volatile_pages,
+		(unsigned long long)st.cow_breaks, h.merges,
+		(unsigned long long)st.shared, (unsigned long long)st.zero);
+	EXPECT_GE(h.merges, 1);
+	EXPECT_GE(st.shared, STRESS_PAGES);
+	CHECK_INVARIANTS(&vm, 1);
+	vm_free(vm);
+	CHECK_INVARIANTS(NULL, 0);
+	knobs_restore();
+	return VT_PASS;
+}
+
+/* VMs destroyed while the daemon merges their pages. */
+static int test_destroy_while_merging(void)
+{
+	struct vt_leaks base;
+	struct vt_vm *keep;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	ASSERT_OK(knobs_fast());
+	/* A VM that stays, sharing frames with the ones that go. */
+	ASSERT_TRUE(keep = bare_vm(64));
+	for (int i = 0; i < 64; i++)
+		fill(page_of(keep, i), 0x5555000000000000ull + i % 8);
+	ASSERT_OK(pshare(keep, VMEM_PSHARE_SET_SALT, 0, 0xd1e, NULL));
+	ASSERT_OK(pshare(keep, VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	for (int round = 0; round < 30; round++) {
+		struct vt_vm *vm;
+		struct vmem_vm_stats st;
+
+		ASSERT_TRUE(vm = bare_vm(512));
+		for (int i = 0; i < 512; i++)
+			fill(page_of(vm, i), i % 3 ? 0x5555000000000000ull + i % 8 : 0);
+		ASSERT_OK(pshare(vm, VMEM_PSHARE_SET_SALT, 0, 0xd1e, NULL));
+		ASSERT_OK(pshare(vm, VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+		/* Free at different points: before, during, after merges. */
+		for (int w = 0; w < round % 6; w++)
+			usleep(1000);
+		if (round % 5 == 4) {
+			/* Mid-merge writes too. */
+			for (int i = 0; i < 512; i += 7)
+				((volatile uint64_t *)page_of(vm, i))[1] = round;
+		}
+		ASSERT_OK(vm_get_stats(vm, &st));
+		vm_free(vm);
+	}
+	{
+		uint64_t b = full_scans(keep);
+
+		ASSERT_TRUE(wait_passes(&keep, 1, &b, 3));
+	}
+	for (int i = 0; i < 64; i++)
+		EXPECT_TRUE(page_is(page_of(keep, i), 0x5555000000000000ull + i % 8));
+	CHECK_INVARIANTS(&keep, 1);
+	vm_free(keep);
+	CHECK_INVARIANTS(NULL, 0);
+	knobs_restore();
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
+static const struct vt_case cases[] = {
+	VT_CASE(ioctl),
+	VT_CASE(same_salt_merged),
+	VT_CASE(different_salts_not_across),
+	VT_CASE(disabled_never_merged),
+	VT_CASE(worked_example),
+	VT_CASE(cow_vmm),
+	VT_CASE(cow_guest),
+	VT_CASE(rate),
+	VT_CASE(stress),
+	VT_CASE(destroy_while_merging),
+};
+
+VT_MAIN(cases, setup, teardown);
