@@ -22,8 +22,9 @@
  * contents afterwards: a page that changed after it was hashed is not
  * merged, and nothing can write it while it is compared and replaced.
  *
- * Writes to a shared or zero page (guest through NPT/EPT, VMM through its
- * mapping, vmem's own guest copies) call vmem_share_unshare(): a private
+ * Writes to a shared or zero page (guest through NPT/EPT or shadow
+ * tables, the shadow MMU's A/D updates, VMM through its mapping, vmem's
+ * own guest copies) call vmem_share_unshare(): a private
  * copy, or the frame itself when the writer holds its last reference.
  *
  * Salting: a VM's salt is random unless the VMM sets one, so by default
@@ -581,11 +582,7 @@ static unsigned long vmem_share_want(struct vmem_share_vm *sv,
 	unsigned int fixed = READ_ONCE(share_scan_pages);
 	u64 pages;
 
-	/*
-	 * Only VMs whose every mapping path honours read-only frames: the
-	 * shadow MMU joins when it maps through __vmem_p2m_get().
-	 */
-	if (!sv->enable || sv->removed || sv->vm->mmu_mode != VMEM_VM_MMU_HW)
+	if (!sv->enable || sv->removed)
 		return 0;
 	if (fixed)
 		return fixed;

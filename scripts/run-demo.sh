@@ -13,7 +13,7 @@ build=${VMEM_BUILD:-$top/build}
 want=${1:-6.1-svm-npt}
 line=$(awk -v w="$want" '$1 == w' <<<"$VMEM_CONFIGS")
 [ -n "$line" ] || { echo "run: unknown configuration $want" >&2; exit 2; }
-read -r name series emu cpu params <<<"$line"
+read -r name series emu cpu params _ <<<"$line"
 
 "$top/scripts/kernels.sh" "$series" 6.1
 rel=$(cat "$top/.cache/kernels/$series/release")

@@ -6,7 +6,8 @@
  * merged across VMs (zero pages are), pshare.enable=0 is never merged;
  * the reference's worked example built through real merges with its
  * statistics checked exactly; copy-on-write by the guest and through the
- * VMM's mapping; the scan rate follows share_scan_time and the
+ * VMM's mapping; merging and guest copy-on-write on shadow-MMU VMs too
+ * (skipped without VMEM_CAP_SHADOW_MMU); the scan rate follows share_scan_time and the
  * share_scan_ghz ceiling (counted in daemon wake-ups, never wall time);
  * a stress run of guest and VMM writes against a fast daemon, checked
  * word by word; VMs destroyed while merges go on.  After every case the
@@ -247,9 +248,9 @@ static bool page_is(const void *p, uint64_t word)
 }
 
 /* A VM of @npages at DATA_GPA, sharing off while the VMM fills it. */
-static struct vt_vm *bare_vm(uint64_t npages)
+static struct vt_vm *bare_vm(uint64_t npages, uint32_t mmu)
 {
-	struct vt_vm *vm = vm_create_bare(VMEM_VM_MMU_AUTO);
+	struct vt_vm *vm = vm_create_bare(mmu);
 
 	if (!vm)
 		return NULL;
@@ -371,7 +372,7 @@ static int check_mix(struct vt_vm *vm, uint64_t id)
 	return VT_PASS;
 }
 
-static int run_mix(bool same_salt)
+static int run_mix(bool same_salt, uint32_t mmu)
 {
 	struct vmem_vm_stats st[2];
 	struct vt_leaks base;
@@ -382,7 +383,7 @@ static int run_mix(bool same_salt)
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_OK(knobs_fast());
 	for (int i = 0; i < 2; i++) {
-		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES));
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, mmu));
 		fill_mix(vms[i], i);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -434,12 +435,20 @@ static int run_mix(bool same_salt)
 
 static int test_same_salt_merged(void)
 {
-	return run_mix(true);
+	return run_mix(true, VMEM_VM_MMU_AUTO);
+}
+
+/* Shadow-MMU VMs are scanned and merged like the others. */
+static int test_same_salt_merged_shadow(void)
+{
+	if (vt_check_extension(VMEM_CAP_SHADOW_MMU) != 1)
+		return vt_skip("no VMEM_CAP_SHADOW_MMU");
+	return run_mix(true, VMEM_VM_MMU_SHADOW);
 }
 
 static int test_different_salts_not_across(void)
 {
-	return run_mix(false);
+	return run_mix(false, VMEM_VM_MMU_AUTO);
 }
 
 static int test_disabled_never_merged(void)
@@ -450,7 +459,7 @@ static int test_disabled_never_merged(void)
 
 	ASSERT_OK(knobs_fast());
 	for (int i = 0; i < 2; i++) {
-		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES));
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, VMEM_VM_MMU_AUTO));
 		fill_mix(vms[i], 0);
 		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 77, NULL));
 	}
@@ -486,8 +495,8 @@ static int test_worked_example(void)
 	struct host h;
 
 	ASSERT_OK(knobs_fast());
-	ASSERT_TRUE(vms[0] = bare_vm(5));
-	ASSERT_TRUE(vms[1] = bare_vm(2));
+	ASSERT_TRUE(vms[0] = bare_vm(5, VMEM_VM_MMU_AUTO));
+	ASSERT_TRUE(vms[1] = bare_vm(2, VMEM_VM_MMU_AUTO));
 	for (int i = 0; i < 5; i++)
 		fill(page_of(vms[0], i), c1[i] << 56 | 0x5eed);
 	for (int i = 0; i < 2; i++)
@@ -534,7 +543,7 @@ static int test_cow_vmm(void)
 
 	ASSERT_OK(knobs_fast());
 	for (int i = 0; i < 2; i++) {
-		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES));
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, VMEM_VM_MMU_AUTO));
 		fill_mix(vms[i], i);
 		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0xc0, NULL));
 		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
@@ -585,6 +594,10 @@ static void guest_cow(uint64_t tag)
 		for (unsigned int w = 0; w < 512; w++)
 			GUEST_ASSERT_EQ(p[i * 512 + w], 0x77770000 + i);
 	GUEST_SYNC(1);
+	/* The second VM gets here after the first wrote: still the old data. */
+	for (uint64_t i = 0; i < COW_PAGES; i++)
+		for (unsigned int w = 0; w < 512; w++)
+			GUEST_ASSERT_EQ(p[i * 512 + w], 0x77770000 + i);
 	for (uint64_t i = 0; i < COW_PAGES; i++)
 		for (unsigned int w = 0; w < 512; w++)
 			p[i * 512 + w] = tag + i;
@@ -595,7 +608,7 @@ static void guest_cow(uint64_t tag)
 	GUEST_DONE();
 }
 
-static int test_cow_guest(void)
+static int run_cow_guest(uint32_t mmu)
 {
 	struct vt_vcpu *vcpu[2];
 	struct vmem_vm_stats st;
@@ -604,7 +617,7 @@ static int test_cow_guest(void)
 
 	ASSERT_OK(knobs_fast());
 	for (int i = 0; i < 2; i++) {
-		ASSERT_TRUE(vms[i] = vm_create(VMEM_VM_MMU_AUTO));
+		ASSERT_TRUE(vms[i] = vm_create(mmu));
 		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 0, 0, NULL));
 		ASSERT_TRUE(vcpu[i] = vcpu_add(vms[i], 0, guest_cow));
 		ASSERT_OK(vcpu_args_set(vcpu[i], 1, 0xa0000000ull << i));
@@ -647,6 +660,23 @@ static int test_cow_guest(void)
 	return VT_PASS;
 }
 
+static int test_cow_guest(void)
+{
+	return run_cow_guest(VMEM_VM_MMU_AUTO);
+}
+
+/*
+ * The same on the shadow MMU: shared frames behind read-only shadow
+ * leaves, and the two VMs' identical guest page tables merged too, so the
+ * walker's A/D updates break sharing as well.
+ */
+static int test_cow_guest_shadow(void)
+{
+	if (vt_check_extension(VMEM_CAP_SHADOW_MMU) != 1)
+		return vt_skip("no VMEM_CAP_SHADOW_MMU");
+	return run_cow_guest(VMEM_VM_MMU_SHADOW);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Rate                                                                    */
 
@@ -657,7 +687,7 @@ static int test_rate(void)
 	struct vt_vm *vm;
 	double ratio;
 
-	ASSERT_TRUE(vm = bare_vm(1000));
+	ASSERT_TRUE(vm = bare_vm(1000, VMEM_VM_MMU_AUTO));
 	for (uint64_t i = 0; i < 1000; i++)
 		fill(page_of(vm, i), 0x4444000000000000ull + i);
 	/*
@@ -882,7 +912,7 @@ static int test_destroy_while_merging(void)
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_OK(knobs_fast());
 	/* A VM that stays, sharing frames with the ones that go. */
-	ASSERT_TRUE(keep = bare_vm(64));
+	ASSERT_TRUE(keep = bare_vm(64, VMEM_VM_MMU_AUTO));
 	for (int i = 0; i < 64; i++)
 		fill(page_of(keep, i), 0x5555000000000000ull + i % 8);
 	ASSERT_OK(pshare(keep, VMEM_PSHARE_SET_SALT, 0, 0xd1e, NULL));
@@ -891,7 +921,7 @@ static int test_destroy_while_merging(void)
 		struct vt_vm *vm;
 		struct vmem_vm_stats st;
 
-		ASSERT_TRUE(vm = bare_vm(512));
+		ASSERT_TRUE(vm = bare_vm(512, VMEM_VM_MMU_AUTO));
 		for (int i = 0; i < 512; i++)
 			fill(page_of(vm, i), i % 3 ? 0x5555000000000000ull + i % 8 : 0);
 		ASSERT_OK(pshare(vm, VMEM_PSHARE_SET_SALT, 0, 0xd1e, NULL));
@@ -925,11 +955,13 @@ static int test_destroy_while_merging(void)
 static const struct vt_case cases[] = {
 	VT_CASE(ioctl),
 	VT_CASE(same_salt_merged),
+	VT_CASE(same_salt_merged_shadow),
 	VT_CASE(different_salts_not_across),
 	VT_CASE(disabled_never_merged),
 	VT_CASE(worked_example),
 	VT_CASE(cow_vmm),
 	VT_CASE(cow_guest),
+	VT_CASE(cow_guest_shadow),
 	VT_CASE(rate),
 	VT_CASE(stress),
 	VT_CASE(destroy_while_merging),

@@ -27,8 +27,12 @@
  *  - U, W, NX are the guest's effective ones (every level ANDed, NX ORed);
  *  - W only once the guest's D bit is set, so the first write faults and
  *    sets D as hardware would; never for ROM (writes exit as MMIO);
+ *    never for a shared or zero frame of page sharing (the p2m says it is
+ *    not writable): a write faults, vmem_share_unshare() gives the VM a
+ *    private copy (zapping this leaf through vmem_invalidate_range ->
+ *    vmem_shadow_zap) and the fault is taken again;
  *  - hardware CR0.WP is always 1 (needed to keep read-only leaves
- *    read-only for the kernel too: ROM, later shared frames): a guest
+ *    read-only for the kernel too: ROM, shared frames): a guest
  *    with WP=0 writing a read-only page in supervisor mode gets a W=1,
  *    U=0 leaf (KVM's trick), so a later user access faults and re-walks;
  *  - G when the guest's leaf is global and CR4.PGE is on: such leaves
@@ -68,6 +72,7 @@
 
 #include "vmem_backend.h"
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
 
 #define SPT_ENTRIES		512
@@ -559,6 +564,7 @@ int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa)
 	struct page *page;
 	unsigned long seq;
 	u64 spte, old, gfn;
+	bool writable;
 	int r;
 
 	if (!sh)
@@ -594,10 +600,20 @@ int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa)
 	}
 	seq = READ_ONCE(vm->mmu_seq);
 	smp_rmb();	/* the p2m lookup after the sequence read */
-	page = __vmem_p2m_get_page(vm, gfn);
+	page = __vmem_p2m_get(vm, gfn, &writable);
 	if (IS_ERR(page)) {
 		up_read(&vm->slots_lock);
 		return PTR_ERR(page);
+	}
+	if (write && kind == VMEM_GPA_RAM && !writable) {
+		/*
+		 * A write to a shared or zero frame: copy-on-write, enter
+		 * again (the walk is redone; its A/D bits are already set).
+		 */
+		put_page(page);
+		up_read(&vm->slots_lock);
+		r = vmem_share_unshare(vm, gfn);
+		return r ? r : VMEM_FAULT_RETRY;
 	}
 
 	/* The guest's permissions; W once D is set (see the top). */
@@ -612,7 +628,8 @@ int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa)
 		spte |= SPT_HUGE;
 	else if (gw.page_shift > PAGE_SHIFT)
 		spte |= SPT_LARGE;
-	if (kind == VMEM_GPA_RAM && (gw.dirty || write)) {
+	/* A shared or zero frame is read-only whatever the guest says. */
+	if (kind == VMEM_GPA_RAM && writable && (gw.dirty || write)) {
 		if (gw.write) {
 			spte |= SPT_W | SPT_D;
 		} else if (write) {

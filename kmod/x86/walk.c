@@ -33,6 +33,7 @@
 
 #include "vmem_backend.h"
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
 
 #define PTE_P		BIT_ULL(0)
@@ -96,20 +97,43 @@ static int vmem_read_pte(struct vmem_vcpu *vcpu, u64 gpa, unsigned int size,
 /*
  * Set @bits in the guest's paging entry at @gpa (@size bytes) if it still
  * holds @old: 0, -EAGAIN if it changed since the walk read it (the caller
- * walks again), -EFAULT if it is not RAM any more.
+ * walks again), -EFAULT if it is not RAM any more.  The table may sit on a
+ * shared or zero frame (page sharing merges identical guest tables too):
+ * it is made private first, and the update is done under slots_lock so
+ * the sharing daemon cannot merge the page while it is written.
  */
 static int vmem_walk_set_bits(struct vmem_vm *vm, u64 gpa, unsigned int size,
 			      u64 old, u64 bits)
 {
+	u64 gfn = gpa >> PAGE_SHIFT;
 	struct page *page;
+	bool writable;
 	void *va;
 	bool ok;
+	int r;
 
-	if (gpa >> PAGE_SHIFT != (gpa + size - 1) >> PAGE_SHIFT)
+	if (gfn != (gpa + size - 1) >> PAGE_SHIFT)
 		return -EFAULT;	/* entries are naturally aligned */
-	page = vmem_p2m_get_page(vm, gpa >> PAGE_SHIFT);
-	if (IS_ERR(page))
-		return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
+	for (;;) {
+		down_read(&vm->slots_lock);
+		if (__vmem_gpa_lookup(vm, gpa) == VMEM_GPA_MMIO) {
+			up_read(&vm->slots_lock);
+			return -EFAULT;
+		}
+		page = __vmem_p2m_get(vm, gfn, &writable);
+		if (IS_ERR(page)) {
+			up_read(&vm->slots_lock);
+			return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
+		}
+		if (writable)
+			break;
+		/* Copy-on-write (no locks held), then look again. */
+		put_page(page);
+		up_read(&vm->slots_lock);
+		r = vmem_share_unshare(vm, gfn);
+		if (r)
+			return r;
+	}
 	va = kmap_local_page(page) + offset_in_page(gpa);
 	if (size == 8) {
 		u64 o = old;
@@ -121,6 +145,7 @@ static int vmem_walk_set_bits(struct vmem_vm *vm, u64 gpa, unsigned int size,
 		ok = try_cmpxchg((u32 *)va, &o, (u32)(old | bits));
 	}
 	kunmap_local(va);
+	up_read(&vm->slots_lock);
 	put_page(page);
 	return ok ? 0 : -EAGAIN;
 }

@@ -5,6 +5,12 @@
  *
  *   bench_exits --driver vmem|kvm [--repeat R] [--scale S] [--cpu C]
  *               [--only NAME[,NAME...]] [--list]
+ *   bench_exits --driver vmem|kvm --hold
+ *
+ * --hold creates one idle VM and keeps it until the program is killed:
+ * scripts/run-bench.sh runs it beside the benchmark programs of each
+ * driver, so that no benchmark's VM is the driver's first or last (see
+ * main()).
  *
  * Both drivers get byte-identical guest memory: a GDT with a 64-bit code
  * segment and a TSS, 4-level page tables identity-mapping the first GiB
@@ -256,6 +262,8 @@ struct backend {
 	/* Answer a hypercall exit before the next run (vmem only). */
 	void (*complete_hypercall)(struct vm *vm, uint64_t ret);
 	void (*destroy)(struct vm *vm);
+	/* An idle VM held for the whole program (see main()): its fd. */
+	int (*keeper)(void);
 };
 
 static void fail(const char *fmt, ...)
@@ -452,6 +460,19 @@ static void kvm_complete_hypercall(struct vm *vm, uint64_t ret)
 	((struct kvm_run *)vm->run)->hypercall.ret = ret;
 }
 
+static int kvm_keeper(void)
+{
+	int sys = open("/dev/kvm", O_RDWR | O_CLOEXEC), fd;
+
+	if (sys < 0)
+		return -errno;
+	fd = ioctl(sys, KVM_CREATE_VM, 0);
+	if (fd < 0)
+		fd = -errno;
+	close(sys);
+	return fd;
+}
+
 /* ---- vmem --------------------------------------------------------------- */
 
 static void vmem_seg(struct vmem_segment *v, const struct seg *s)
@@ -595,11 +616,24 @@ static void vmem_complete_hypercall(struct vm *vm, uint64_t ret)
 	((struct vmem_run *)vm->run)->hypercall.ret = ret;
 }
 
+static int vmem_keeper(void)
+{
+	int sys = open("/dev/vmem", O_RDWR | O_CLOEXEC), fd;
+
+	if (sys < 0)
+		return -errno;
+	fd = ioctl(sys, VMEM_CREATE_VM, VMEM_VM_MMU_AUTO);
+	if (fd < 0)
+		fd = -errno;
+	close(sys);
+	return fd;
+}
+
 static const struct backend backends[] = {
 	{ "vmem", "/dev/vmem", vmem_create, vmem_setup, vmem_run,
-	  vmem_complete_hypercall, vm_close },
+	  vmem_complete_hypercall, vm_close, vmem_keeper },
 	{ "kvm", "/dev/kvm", kvm_create, kvm_setup, kvm_run,
-	  kvm_complete_hypercall, vm_close },
+	  kvm_complete_hypercall, vm_close, kvm_keeper },
 };
 
 /* ---------------------------------------------------------------------- */
@@ -792,7 +826,8 @@ static void usage(FILE *f)
 		"                   [--only NAME[,NAME...]] [--list]\n"
 		"  --repeat R  fresh VMs per workload; the best is reported (5)\n"
 		"  --scale S   multiply every workload's iteration count (1.0)\n"
-		"  --cpu C     pin the VMM thread to host CPU C (default: the last)\n");
+		"  --cpu C     pin the VMM thread to host CPU C (default: the last)\n"
+		"  --hold      only create an idle VM and keep it until killed\n");
 }
 
 int main(int argc, char **argv)
@@ -804,16 +839,18 @@ int main(int argc, char **argv)
 		{ "cpu",    required_argument, NULL, 'c' },
 		{ "only",   required_argument, NULL, 'o' },
 		{ "list",   no_argument,       NULL, 'l' },
+		{ "hold",   no_argument,       NULL, 'H' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ 0 }
 	};
 	const struct backend *be = NULL;
 	const char *only = NULL;
 	double scale = 1.0;
-	int repeat = 5, cpu = -1, o, failed = 0;
+	int repeat = 5, cpu = -1, o, failed = 0, keeper;
+	bool hold = false;
 	size_t i;
 
-	while ((o = getopt_long(argc, argv, "d:r:s:c:o:lh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "d:r:s:c:o:lHh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd':
 			for (i = 0; i < ARRAY_SIZE(backends); i++)
@@ -840,6 +877,9 @@ int main(int argc, char **argv)
 			for (i = 0; i < ARRAY_SIZE(workloads); i++)
 				printf("%-10s %s\n", workloads[i].name, workloads[i].what);
 			return 0;
+		case 'H':
+			hold = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -855,6 +895,26 @@ int main(int argc, char **argv)
 	if (access(be->dev, F_OK)) {
 		printf("# %s: %s absent, nothing to measure\n", be->name, be->dev);
 		return 4;
+	}
+
+	/*
+	 * One idle VM for the whole run, so that no workload's VM is the
+	 * driver's first or last.  KVM turns virtualization on and off on
+	 * every CPU (IPIs) and flips a static key (preempt notifiers: live
+	 * code patching with int3 and IPIs) whenever its VM count goes
+	 * between 0 and 1.  That is not what we measure, and under QEMU's
+	 * multi-threaded TCG the patching was seen to hang both CPUs in the
+	 * int3 handler (finish_task_switch) now and then.
+	 */
+	keeper = be->keeper();
+	if (keeper < 0)
+		fail("%s: cannot create the idle VM: %s (going on)", be->name,
+		     strerror(-keeper));
+	if (hold) {
+		if (keeper < 0)
+			return 1;
+		for (;;)
+			pause();	/* until killed */
 	}
 
 	/* One host CPU, so the figures do not include migrations. */
@@ -908,5 +968,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)exits, w->unit, w->what);
 		fflush(stdout);
 	}
+	if (keeper >= 0)
+		close(keeper);
 	return failed;
 }
