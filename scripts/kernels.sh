@@ -46,7 +46,7 @@ for series in ${@:-6.1 6.12}; do
 	fi
 	if [ ! -f "$dest/.complete" ]; then
 		echo "kernels: fetching the $rel image"
-		rm -rf "$dest" && mkdir -p "$dest/deb"
+		rm -rf "$dest" && mkdir -p "$dest/deb" && chmod 777 "$dest/deb"  # apt downloads as _apt
 		(cd "$dest/deb" && apt-get download -q "linux-image-$rel")
 		dpkg -x "$dest"/deb/linux-image-*.deb "$dest/root"
 		rm -rf "$dest/deb"

@@ -450,7 +450,7 @@ struct vmem_event {
  * @stop:		nonzero: return VMEM_EXIT_STOPPED before entering, or
  *			as soon as possible if already in the guest (the VMM
  *			sets it, then sends the vCPU thread a signal or calls
- *			VMEM_RUN's kick: see Documentation/api.rst)
+ *			VMEM_KICK: see Documentation/api.rst)
  * @request_interrupt_window: nonzero: exit VMEM_EXIT_IRQ_WINDOW as soon as
  *			the guest can take an external interrupt
  * @sync_wanted:	register groups to copy into @s at every exit
