@@ -19,6 +19,14 @@ base+=" softlockup_panic=1 hung_task_panic=1"
 # Bochs 2.7 reports a CPUID.0xD size that disagrees with its AVX-512 state
 # layout (2432 != 2688), which WARNs at boot: keep AVX-512 off.
 base+=" clearcpuid=avx512f"
+# Bochs 2.7's XSAVEC/XSAVES (compacted format) store the upper YMM halves at
+# byte 416 instead of 576 (cpu/xsave.cc starts the extended components right
+# after the 256 bytes of XMM state), over the XSAVE header's reserved bytes:
+# a task whose YMM7+ upper halves are nonzero when the kernel saves it gets
+# #GP at the next XRSTORS ("Bad FPU state detected", seen in the launcher
+# after its AVX memcpy of a kernel image, in clone3 children).  The kernel
+# then uses XSAVEOPT/XSAVE, standard format, which Bochs gets right.
+base+=" noxsaves"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
