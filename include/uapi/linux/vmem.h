@@ -230,6 +230,27 @@ struct vmem_vm_name {
 
 #define VMEM_SET_VM_NAME	_IOW(VMEMIO, 0x19, struct vmem_vm_name)
 
+/**
+ * struct vmem_swap_file - the file vmem swaps the VM's pages out to
+ * @fd:		in: a regular file opened read-write (not O_APPEND), on a
+ *		filesystem that supports reads and writes at any offset
+ * @flags:	zero
+ * @reserved:	zero
+ *
+ * The VMM's hypervisor-swap file (ESX's .vswp): when the VM or a pool
+ * above it would pass its limit, or the host has no free guest memory,
+ * vmem writes the VM's own pages there and reads them back, with their
+ * exact content, when the guest or the VMM touches them again.  vmem
+ * holds its own reference to the file; the VMM may close the fd.
+ */
+struct vmem_swap_file {
+	__s32 fd;
+	__u32 flags;
+	__u64 reserved[3];
+};
+
+#define VMEM_SET_SWAP_FILE	_IOW(VMEMIO, 0x1a, struct vmem_swap_file)
+
 /* ---------------------------------------------------------------------- */
 /* vCPU state                                                              */
 
