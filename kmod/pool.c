@@ -14,8 +14,10 @@
  * One mutex guards the whole tree, so that every operation (power-on,
  * pool creation, a reservation or limit change, a move) is checked and
  * applied as one step, and a refusal leaves nothing changed.  The tree
- * is small and changes rarely; nothing hot takes the lock (page faults
- * do not: limits are enforced by reclaim, see pools.rst).
+ * is small and changes rarely.  Page faults take it only to check the
+ * limits of the pools above a VM that is not in the root, and under host
+ * contention (reclaim.c; pools.rst, "Limits, reclaim and hypervisor
+ * swap").
  *
  * "Power-on" is VM creation (VMEM_CREATE_VM): a VM is charged from then
  * until it is freed.  It is created in the root pool with reservation 0,
@@ -37,7 +39,9 @@
 #include <linux/string.h>
 #include <linux/xarray.h>
 
+#include "reclaim.h"
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
 #include "pool.h"
 
@@ -685,6 +689,122 @@ int vmem_pool_vm_set_name(struct vmem_vm *vm, const char *name)
 }
 
 /* ---------------------------------------------------------------------- */
+/* What VMs hold: limits and contention at run time (reclaim.c)            */
+
+/* Pages the VMs under @p hold (Consumed, reclaim.h).  [t] */
+static u64 pool_held(const struct vmem_pool *p)
+{
+	const struct vmem_pool_vm *pvm;
+	const struct vmem_pool *c;
+	u64 sum = 0;
+
+	list_for_each_entry(pvm, &p->vms, node)
+		sum += vmem_reclaim_held(pvm->vm);
+	list_for_each_entry(c, &p->children, sibling)
+		sum += pool_held(c);
+	return sum;
+}
+
+u64 vmem_pool_limit_excess(struct vmem_vm *vm)
+{
+	struct vmem_pool_vm *pvm = vm->pool_vm;
+	const struct vmem_pool *p;
+	u64 excess = 0;
+
+	/* The common case, without the tree lock: the root has no limit. */
+	if (READ_ONCE(pvm->pool) == vmem_root)
+		return 0;
+	mutex_lock(&vmem_pool_mutex);
+	for (p = pvm->pool; p; p = p->parent) {
+		u64 held;
+
+		if (p->limit == VMEM_UNLIMITED)
+			continue;
+		held = pool_held(p);
+		if (held > p->limit)
+			excess = max(excess, held - p->limit);
+	}
+	mutex_unlock(&vmem_pool_mutex);
+	return excess;
+}
+
+bool vmem_pool_root_fits(u64 priv_total)
+{
+	/*
+	 * A bound, read without the tree lock (a racing change is seen at
+	 * the next charge): the root's charges hold every reservation and
+	 * overhead, so private pages on top of them never count less than
+	 * what the VMs need.
+	 */
+	return priv_total + READ_ONCE(vmem_root->used) <=
+	       READ_ONCE(vmem_root->res);
+}
+
+/*
+ * What @p asks of its parent at run time: its reservation, or what its
+ * children hold beyond theirs (a VM: max(held, reservation) + overhead).
+ * [t]
+ */
+static u64 pool_demand(const struct vmem_pool *p)
+{
+	const struct vmem_pool_vm *pvm;
+	const struct vmem_pool *c;
+	u64 sum = 0;
+
+	list_for_each_entry(pvm, &p->vms, node)
+		sum += max_t(u64, vmem_reclaim_held(pvm->vm), pvm->res) +
+		       pvm->ovh;
+	list_for_each_entry(c, &p->children, sibling)
+		sum += pool_demand(c);
+	return p == vmem_root ? sum : max(sum, p->res);
+}
+
+u64 vmem_pool_root_excess(struct vmem_vm *vm)
+{
+	struct vmem_pool_vm *pvm = vm->pool_vm;
+	u64 demand, excess = 0;
+
+	mutex_lock(&vmem_pool_mutex);
+	/* Within its own reservation a VM is never refused. */
+	if (vmem_reclaim_held(vm) > pvm->res) {
+		demand = pool_demand(vmem_root);
+		if (demand > vmem_root->res)
+			excess = demand - vmem_root->res;
+	}
+	mutex_unlock(&vmem_pool_mutex);
+	return excess;
+}
+
+struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt, unsigned long *spare)
+{
+	struct vmem_pool_vm *pvm, *best = NULL;
+	u64 best_held = 0, held;
+	unsigned long id;
+
+	mutex_lock(&vmem_pool_mutex);
+	xa_for_each(&vmem_pool_vms, id, pvm) {
+		held = vmem_reclaim_held(pvm->vm);
+		if (held <= pvm->res ||
+		    atomic64_read(&pvm->vm->reclaim->skip) == attempt)
+			continue;
+		/* Fewest shares per page held: s / (h + 1), cross-multiplied. */
+		if (best && (u64)vmem_pool_vm_shares(pvm) * (best_held + 1) >=
+			    (u64)vmem_pool_vm_shares(best) * (held + 1))
+			continue;
+		best = pvm;
+		best_held = held;
+	}
+	/* A VM whose last reference is gone is on its way out: not it. */
+	if (best && !kref_get_unless_zero(&best->vm->ref))
+		best = NULL;
+	mutex_unlock(&vmem_pool_mutex);
+	if (!best)
+		return NULL;
+	*spare = best_held - best->res;
+	return best->vm;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Statistics                                                              */
 
 void vmem_pool_vm_stats(const struct vmem_pool_vm *pvm,
@@ -692,21 +812,13 @@ void vmem_pool_vm_stats(const struct vmem_pool_vm *pvm,
 {
 	struct vmem_vm *vm = pvm->vm;
 
-	memset(st, 0, sizeof(*st));
-	/*
-	 * The same figures as VMEM_GET_VM_STATS.  Until the sharing engine
-	 * (issue 5, vmem_share_stats()) lands every backed page is private:
-	 * consumed == granted, nothing shared, zero or swapped.  It replaces
-	 * these lines with its own call.
-	 */
-	st->granted = atomic_long_read(&vm->granted);
-	st->consumed = st->granted;
-	st->overhead = atomic_long_read(&vm->overhead);
-	st->configured = READ_ONCE(vm->configured);
+	/* The same figures as VMEM_GET_VM_STATS. */
+	vmem_vm_fill_stats(vm, st);
 }
 
 void vmem_pool_host_stats(struct vmem_host_stats *hs)
 {
+	struct vmem_share_host_stats sh;
 	struct vmem_pool_vm *pvm;
 	unsigned long id;
 
@@ -730,11 +842,9 @@ void vmem_pool_host_stats(struct vmem_host_stats *hs)
 		hs->overhead += st.overhead;
 	}
 	mutex_unlock(&vmem_pool_mutex);
-	/*
-	 * Shared Common is a property of machine pages, not of VMs: the
-	 * sharing engine (issue 5) fills it here from its frame table.
-	 */
-	hs->shared_common = 0;
+	/* Shared Common is a property of machine frames, not of VMs. */
+	vmem_share_host_stats(&sh);
+	hs->shared_common = sh.shared_common;
 	hs->saving = hs->shared > hs->shared_common ?
 		     hs->shared - hs->shared_common : 0;
 }

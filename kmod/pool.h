@@ -215,6 +215,26 @@ struct vmem_host_stats {
 	u64 saving;
 };
 
+/*
+ * Run-time checks for reclaim.c (what VMs hold: reclaim.h).  Each takes
+ * the tree lock (but vmem_pool_root_fits(), and _limit_excess for a VM in
+ * the root), so no VM lock may be held.
+ *
+ * _limit_excess: how far the most exceeded limited pool above @vm is
+ * over its limit.  _root_fits: whether @priv_total private pages surely
+ * fit the root with every reservation kept.  _root_excess: pages the
+ * root lacks to keep every reservation (0 while @vm is within its own).
+ * _min_funding_victim: the VM above its reservation with the fewest
+ * shares per page held, skipping those whose reclaim->skip is @attempt,
+ * with a reference (vmem_vm_put() it) and *@spare its pages above its
+ * reservation; NULL if none.
+ */
+u64 vmem_pool_limit_excess(struct vmem_vm *vm);
+bool vmem_pool_root_fits(u64 priv_total);
+u64 vmem_pool_root_excess(struct vmem_vm *vm);
+struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt,
+					     unsigned long *spare);
+
 void vmem_pool_host_stats(struct vmem_host_stats *hs);
 /* A VM's statistics, as VMEM_GET_VM_STATS gives them; tree lock held. */
 void vmem_pool_vm_stats(const struct vmem_pool_vm *pvm,

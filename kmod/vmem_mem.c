@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "reclaim.h"
 #include "vmem_backend.h"
 #include "vmem_compat.h"
 #include "vmem_core.h"
@@ -121,46 +122,105 @@ static struct page *vmem_p2m_entry_page(void *e, bool *writable)
 	return page;
 }
 
+/* The entry at @gfn and its page with a reference (see above). */
+static void *vmem_p2m_load(struct vmem_vm *vm, u64 gfn, struct page **page,
+			   bool *writable)
+{
+	void *e;
+
+	xa_lock(&vm->p2m);
+	e = xa_load(&vm->p2m, gfn);
+	*page = vmem_p2m_entry_page(e, writable);
+	xa_unlock(&vm->p2m);
+	return e;
+}
+
 /*
- * The page behind @gfn with a reference, allocated on first touch.  The
- * caller holds slots_lock and has checked that @gfn is in a slot.  A
- * shared or zero frame comes back with *@writable false: map it read-only
- * and, to write, drop slots_lock and call vmem_share_unshare() first.
+ * The page behind @gfn with a reference, allocated on first touch or
+ * read back from the swap file.  The caller holds slots_lock for read
+ * and has checked that @gfn is in a slot.  A shared or zero frame comes
+ * back with *@writable false: map it read-only and, to write, drop
+ * slots_lock and call vmem_share_unshare() first.
+ *
+ * A new machine page is charged first (reclaim.h), which may reclaim,
+ * and reclaim needs slots_lock for write: so this drops slots_lock
+ * around the charge and takes it again.  Callers rely on nothing they
+ * read before except through mmu_seq (TDP and shadow faults re-check it
+ * before mapping) or under the lock they hold again (the slot is looked
+ * up again here).  Errors: -EFAULT (the slot went meanwhile), -ENOMEM,
+ * the charge's errors (-EDQUOT...), -EIO reading the swap file.
  */
 struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 gfn, bool *writable)
 {
 	struct page *page, *old;
+	void *e;
+	int r;
 
-	xa_lock(&vm->p2m);
-	page = vmem_p2m_entry_page(xa_load(&vm->p2m, gfn), writable);
-	xa_unlock(&vm->p2m);
+again:
+	e = vmem_p2m_load(vm, gfn, &page, writable);
 	if (page)
 		return page;
 
-	page = vmem_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	/* Untouched or swapped: a new machine page for the VM. */
+	up_read(&vm->slots_lock);
+	r = vmem_mem_charge(vm, 1);
+	down_read(&vm->slots_lock);
+	if (r)
+		return ERR_PTR(r);
+	if (!vmem_slot_find(vm, gfn)) {
+		r = -EFAULT;
+		goto out_uncharge;
+	}
+	e = vmem_p2m_load(vm, gfn, &page, writable);
+	if (page) {
+		/* Another thread brought it in while we charged. */
+		vmem_mem_uncharge(vm, 1);
+		return page;
+	}
+
+	r = -ENOMEM;
+	page = vmem_alloc_page(GFP_KERNEL_ACCOUNT |
+			       (vmem_p2m_is_swap(e) ? 0 : __GFP_ZERO));
 	if (!page)
-		return ERR_PTR(-ENOMEM);
+		goto out_uncharge;
+	if (vmem_p2m_is_swap(e)) {
+		/*
+		 * Under slots_lock (read): swap-out, which needs it for
+		 * write, cannot reuse the slot while we read it.
+		 */
+		r = vmem_swap_read(vm, vmem_p2m_swap_slot(e), page);
+		if (r)
+			goto out_free;
+	}
 
 	xa_lock(&vm->p2m);
 	/* May drop the lock to allocate nodes; another toucher may win. */
-	old = __xa_cmpxchg(&vm->p2m, gfn, NULL, page, GFP_KERNEL_ACCOUNT);
+	old = __xa_cmpxchg(&vm->p2m, gfn, e, page, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(old)) {
 		xa_unlock(&vm->p2m);
-		vmem_free_page(page);
-		return ERR_PTR(xa_err(old));
+		r = xa_err(old);
+		goto out_free;
 	}
-	if (old) {
-		old = vmem_p2m_entry_page(old, writable);
+	if (old != e) {
 		xa_unlock(&vm->p2m);
 		vmem_free_page(page);
-		return old;
+		vmem_mem_uncharge(vm, 1);
+		goto again;
 	}
 	get_page(page);
 	xa_unlock(&vm->p2m);
 	atomic_long_inc(&vm->granted);
+	if (vmem_p2m_is_swap(e))
+		vmem_swap_free_slot(vm, vmem_p2m_swap_slot(e));
 	if (writable)
 		*writable = true;
 	return page;
+
+out_free:
+	vmem_free_page(page);
+out_uncharge:
+	vmem_mem_uncharge(vm, 1);
+	return ERR_PTR(r);
 }
 
 /* Read access only: see __vmem_p2m_get(). */
@@ -226,10 +286,16 @@ static int vmem_guest_copy(struct vmem_vm *vm, u64 gpa, void *buf,
 				continue;
 			}
 		} else {
-			xa_lock(&vm->p2m);
-			page = vmem_p2m_entry_page(xa_load(&vm->p2m, gfn),
-						   NULL);
-			xa_unlock(&vm->p2m);
+			void *e = vmem_p2m_load(vm, gfn, &page, NULL);
+
+			/* A swapped page is read back; untouched reads zero. */
+			if (vmem_p2m_is_swap(e)) {
+				page = __vmem_p2m_get_page(vm, gfn);
+				if (IS_ERR(page)) {
+					r = PTR_ERR(page);
+					break;
+				}
+			}
 		}
 
 		if (page) {
@@ -295,6 +361,17 @@ void vmem_invalidate_end(struct vmem_vm *vm)
 	spin_unlock(&vm->mmu_lock);
 }
 
+/* An entry left the p2m: its page, its sharing references or its slot. */
+static void vmem_p2m_drop(struct vmem_vm *vm, void *e)
+{
+	if (vmem_p2m_is_swap(e)) {
+		vmem_swap_free_slot(vm, vmem_p2m_swap_slot(e));
+		return;
+	}
+	atomic_long_dec(&vm->granted);
+	vmem_share_drop_entry(vm, e);
+}
+
 /* Drop the p2m entries of [@gfn, @gfn + @npages) and free their pages. */
 static void vmem_p2m_free_range(struct vmem_vm *vm, u64 gfn, u64 npages)
 {
@@ -303,8 +380,7 @@ static void vmem_p2m_free_range(struct vmem_vm *vm, u64 gfn, u64 npages)
 
 	xa_for_each_range(&vm->p2m, idx, e, gfn, gfn + npages - 1) {
 		xa_erase(&vm->p2m, idx);
-		atomic_long_dec(&vm->granted);
-		vmem_share_drop_entry(vm, e);
+		vmem_p2m_drop(vm, e);
 		cond_resched();
 	}
 }
@@ -489,9 +565,13 @@ static vm_fault_t vmem_mem_page_mkwrite(struct vm_fault *vmf)
 	}
 
 	/* Shared or zero; or changed meanwhile, and the PTE is going. */
-	if (vmem_p2m_is_shared(e) || vmem_p2m_is_zero(e))
-		if (vmem_share_unshare(vm, vmf->pgoff))
-			return VM_FAULT_OOM;
+	if (vmem_p2m_is_shared(e) || vmem_p2m_is_zero(e)) {
+		int r = vmem_share_unshare(vm, vmf->pgoff);
+
+		/* Over a limit with nothing to reclaim is no host OOM. */
+		if (r)
+			return r == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	}
 	return VM_FAULT_NOPAGE;
 }
 
@@ -538,8 +618,7 @@ void vmem_mem_destroy(struct vmem_vm *vm)
 	void *e;
 
 	xa_for_each(&vm->p2m, idx, e) {
-		vmem_share_drop_entry(vm, e);
-		atomic_long_dec(&vm->granted);
+		vmem_p2m_drop(vm, e);
 		cond_resched();
 	}
 	xa_destroy(&vm->p2m);

@@ -63,6 +63,7 @@
 
 #include <linux/vmem.h>
 
+#include "reclaim.h"
 #include "vmem_core.h"
 #include "vmem_share.h"
 #include "vmem_vm.h"
@@ -340,9 +341,10 @@ static struct page *vmem_share_get_private(struct vmem_vm *vm, u64 gfn)
 /*
  * Merge the private page @page at @gfn (the caller holds a reference)
  * onto the zero frame, a stable frame, or, with a hint (if @use_hint), a
- * new frame; then merge the hint's page too.  May sleep.
+ * new frame; then merge the hint's page too.  True if @page was merged.
+ * May sleep.
  */
-static void vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
+static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 			     u64 salt, u64 hash, bool zero, bool use_hint)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
@@ -444,8 +446,10 @@ unlock:
 out:
 	up_write(&vm->slots_lock);
 	/* The p2m's reference; the caller still holds its own. */
-	if (merged)
+	if (merged) {
 		vmem_free_page(page);
+		vmem_mem_uncharge(vm, 1);
+	}
 
 	if (other) {
 		struct page *hp = vmem_share_get_private(other, other_gfn);
@@ -458,6 +462,7 @@ out:
 		if (other != vm)
 			vmem_vm_put(other);
 	}
+	return merged;
 }
 
 /* Visit the private page at @gfn. */
@@ -673,15 +678,25 @@ int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
 	struct page *copy, *frame;
 	bool used = false;
 	void *e;
+	int r;
 
+	/* The copy (or the frame taken over) becomes a private page. */
+	r = vmem_mem_charge(vm, 1);
+	if (r)
+		return r;
 	copy = vmem_alloc_page(GFP_KERNEL_ACCOUNT);
-	if (!copy)
+	if (!copy) {
+		vmem_mem_uncharge(vm, 1);
 		return -ENOMEM;
+	}
 
 	down_write(&vm->slots_lock);
 	e = xa_load(&vm->p2m, gfn);
-	if (!vmem_p2m_is_shared(e) && !vmem_p2m_is_zero(e))
-		goto out;	/* broken already, or the slot is gone */
+	if (!vmem_p2m_is_shared(e) && !vmem_p2m_is_zero(e)) {
+		/* Broken already, or the slot is gone: nothing was added. */
+		vmem_mem_uncharge(vm, 1);
+		goto out;
+	}
 
 	vmem_invalidate_range(vm, gfn, 1);
 	mutex_lock(&vmem_share_lock);
@@ -725,6 +740,7 @@ void vmem_share_drop_entry(struct vmem_vm *vm, void *e)
 {
 	if (vmem_p2m_is_private(e)) {
 		vmem_free_page(e);
+		vmem_mem_uncharge(vm, 1);
 		return;
 	}
 	mutex_lock(&vmem_share_lock);
@@ -849,6 +865,11 @@ static void __vmem_share_stats(struct vmem_vm *vm, struct vmem_share_stats *st,
 	xa_for_each(&vm->p2m, idx, e) {
 		unsigned long refs;
 
+		/* Swapped pages have no machine page: not granted. */
+		if (vmem_p2m_is_swap(e)) {
+			st->swapped++;
+			continue;
+		}
 		st->granted++;
 		if (vmem_p2m_is_private(e)) {
 			fixed += 1ULL << 32;
@@ -878,13 +899,50 @@ static void __vmem_share_stats(struct vmem_vm *vm, struct vmem_share_stats *st,
 	st->enabled = sv->enable;
 }
 
+static void vmem_share_stats_locked(struct vmem_vm *vm,
+				    struct vmem_share_stats *st, u64 *priv)
+{
+	mutex_lock(&vmem_share_lock);
+	__vmem_share_stats(vm, st, priv);
+	mutex_unlock(&vmem_share_lock);
+}
+
 void vmem_share_stats(struct vmem_vm *vm, struct vmem_share_stats *st)
 {
 	u64 priv = 0;
 
+	vmem_share_stats_locked(vm, st, &priv);
+}
+
+u64 vmem_share_consumed(struct vmem_vm *vm, u64 *priv)
+{
+	struct vmem_share_stats st;
+
+	*priv = 0;
+	vmem_share_stats_locked(vm, &st, priv);
+	return (st.consumed << 32) + st.consumed_frac;
+}
+
+bool vmem_share_reclaim(struct vmem_vm *vm, u64 gfn, struct page *page)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+	bool zero, found;
+	u64 hash, salt;
+	void *va;
+
+	va = kmap_local_page(page);
+	hash = xxh64(va, PAGE_SIZE, 0);
+	zero = !memchr_inv(va, 0, PAGE_SIZE);
+	kunmap_local(va);
+
 	mutex_lock(&vmem_share_lock);
-	__vmem_share_stats(vm, st, &priv);
+	salt = sv->salt;
+	found = sv->enable && !sv->removed &&
+		(zero || vmem_stable_find(salt, hash, NULL));
 	mutex_unlock(&vmem_share_lock);
+	/* The merge compares the full contents again, write-protected. */
+	return found && vmem_share_merge(vm, gfn, page, salt, hash, zero,
+					 false);
 }
 
 void vmem_share_host_stats(struct vmem_share_host_stats *hs)

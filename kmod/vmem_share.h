@@ -12,8 +12,8 @@
  *				a read-only frame of the shared-frame table;
  *				frame->private points to its struct vmem_sframe
  *   value entry, kind ZERO	backed by vmem's zero frame (read-only)
- *   value entry, kind SWAP	(resource pools, later) the payload is the
- *				swap slot
+ *   value entry, kind SWAP	swapped out (reclaim.h): the payload is the
+ *				slot in the VM's swap file; no machine page
  * Value entries keep bit 0 of the value clear (xa_mk_value(v) with v even
  * has pointer tag 1), so they never look like a tag-3 pointer.
  */
@@ -55,6 +55,22 @@ static inline bool vmem_p2m_is_zero(const void *e)
 	return e == VMEM_P2M_ZERO;
 }
 
+static inline bool vmem_p2m_is_swap(const void *e)
+{
+	return xa_is_value(e) &&
+	       ((xa_to_value(e) >> 1) & 3) == VMEM_P2M_KIND_SWAP;
+}
+
+static inline void *vmem_p2m_mk_swap(unsigned long slot)
+{
+	return vmem_p2m_mk_value(VMEM_P2M_KIND_SWAP, slot);
+}
+
+static inline unsigned long vmem_p2m_swap_slot(const void *e)
+{
+	return xa_to_value(e) >> 3;
+}
+
 /* The machine page of a private or shared entry. */
 static inline struct page *vmem_p2m_page(const void *e)
 {
@@ -75,6 +91,7 @@ static inline void *vmem_p2m_mk_shared(struct page *frame)
  * @shared:	guest pages whose frame has more than one reference
  *		(zero pages included while the zero frame has two or more)
  * @zero:	guest pages backed by the zero frame
+ * @swapped:	guest pages in the VM's swap file (not in @granted)
  * @scanned:	pages the daemon hashed
  * @volatile_pages: visits that found the hash changed since the last one
  * @cow_breaks:	copy-on-write breaks
@@ -89,6 +106,7 @@ struct vmem_share_stats {
 	u64 consumed_frac;
 	u64 shared;
 	u64 zero;
+	u64 swapped;
 	u64 scanned;
 	u64 volatile_pages;
 	u64 cow_breaks;
@@ -147,6 +165,20 @@ struct vmem_share_host_stats {
 /* For VMEM_GET_VM_STATS and the control plane.  May sleep. */
 void vmem_share_stats(struct vmem_vm *vm, struct vmem_share_stats *st);
 void vmem_share_host_stats(struct vmem_share_host_stats *hs);
+
+/*
+ * Consumed of @vm in 2^-32 pages, and its private pages in *@priv: the
+ * exact count reclaim checks a limit against.  May sleep.
+ */
+u64 vmem_share_consumed(struct vmem_vm *vm, u64 *priv);
+
+/*
+ * Reclaim by sharing: merge the private page @page at @gfn (the caller
+ * holds a reference, not slots_lock) into the zero frame if it is all
+ * zeros, or into an equal frame of the shared-frame table, at once (no
+ * volatility filter: the VM is over its limit).  True if merged.
+ */
+bool vmem_share_reclaim(struct vmem_vm *vm, u64 gfn, struct page *page);
 
 /* vmem's zero frame, read-only, allocated at load.  [I] */
 extern struct page *vmem_zero_frame;

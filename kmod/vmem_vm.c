@@ -26,6 +26,7 @@
 
 #include <linux/vmem.h>
 
+#include "reclaim.h"
 #include "vmem_backend.h"
 #include "vmem_core.h"
 #include "vmem_share.h"
@@ -36,6 +37,7 @@ static_assert(sizeof(struct vmem_memslot) == 64);
 static_assert(sizeof(struct vmem_vm_stats) == 128);
 static_assert(sizeof(struct vmem_vm_name) == 72);
 static_assert(sizeof(struct vmem_pshare) == 48);
+static_assert(sizeof(struct vmem_swap_file) == 32);
 
 #define VMEM_FS_MAGIC	0x766d656d	/* "vmem" */
 
@@ -104,6 +106,7 @@ static void vmem_vm_free(struct kref *ref)
 		vmem_backend->vm_destroy(vm);
 	vmem_tdp_destroy(vm);
 	vmem_mem_destroy(vm);
+	vmem_reclaim_vm_free(vm);
 	vmem_share_vm_free(vm);
 	vmem_kfree(vm->vcpus);
 	iput(vm->inode);
@@ -130,6 +133,7 @@ void vmem_vm_fill_stats(struct vmem_vm *vm, struct vmem_vm_stats *st)
 	st->consumed_frac = ss.consumed_frac;
 	st->shared = ss.shared;
 	st->zero = ss.zero;
+	st->swapped = ss.swapped;
 	st->overhead = atomic_long_read(&vm->overhead);
 	st->configured = READ_ONCE(vm->configured);
 	st->scanned = ss.scanned;
@@ -214,6 +218,13 @@ static long vmem_vm_ioctl(struct file *file, unsigned int cmd,
 		return arg ? -EINVAL : vmem_pool_vm_id(vm);
 	case VMEM_SET_VM_NAME:
 		return vmem_vm_set_name(vm, argp);
+	case VMEM_SET_SWAP_FILE: {
+		struct vmem_swap_file sf;
+
+		if (copy_from_user(&sf, argp, sizeof(sf)))
+			return -EFAULT;
+		return vmem_swap_set_file(vm, &sf);
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -323,6 +334,9 @@ long vmem_create_vm(unsigned long flags)
 	r = vmem_share_vm_init(vm);
 	if (r)
 		goto out_inode;
+	r = vmem_reclaim_vm_init(vm);
+	if (r)
+		goto out_share;
 
 	/* Shadow VMs keep their tables per vCPU (mmu/shadow.c). */
 	if (mode == VMEM_VM_MMU_HW) {
@@ -374,6 +388,7 @@ out_backend:
 out_tdp:
 	vmem_tdp_destroy(vm);
 out_share:
+	vmem_reclaim_vm_free(vm);
 	vmem_share_vm_remove(vm);
 	vmem_share_vm_free(vm);
 out_inode:

@@ -32,6 +32,7 @@ struct vmem_vm;
 struct vmem_vcpu;
 struct vmem_pool_vm;
 struct vmem_share_vm;
+struct vmem_reclaim_vm;
 struct page;
 
 /* ---------------------------------------------------------------------- */
@@ -229,6 +230,7 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  *			tree (pool.h); set at creation, before the fd
  *			exists, cleared at teardown  [I]
  * @share:		the sharing daemon's view of the VM (vmem_share.c)  [I]
+ * @reclaim:		charges, reclaim and the swap file (reclaim.h)  [I]
  * @backend:		backend-private per-VM data  [I]
  */
 struct vmem_vm {
@@ -257,6 +259,7 @@ struct vmem_vm {
 
 	struct vmem_pool_vm *pool_vm;
 	struct vmem_share_vm *share;
+	struct vmem_reclaim_vm *reclaim;
 	void *backend;
 };
 

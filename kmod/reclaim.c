@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reclaim.c - what a VM may hold: limits enforced by reclaim, and host
+ * contention by min-funding revocation (Documentation/pools.rst, "Limits,
+ * reclaim and hypervisor swap"; memory-management.md section 3).
+ *
+ * What a VM holds, for limits and contention, is Consumed: its private
+ * pages (counted exactly and cheaply in rv->priv, charges in flight
+ * included) plus its shares of shared and zero frames (rv->cost, measured
+ * by walking the p2m whenever a charge would pass a limit; between two
+ * walks, new merges by the sharing daemon may make it stale by at most
+ * one page per new frame, always towards holding less).
+ *
+ * vmem_mem_charge() counts a page before it is installed, so concurrent
+ * faults of one VM cannot together pass a limit: each sees the others'
+ * pages.  When a limit would be passed, the charging thread reclaims that
+ * VM's own pages (never another VM's) down to VMEM_RECLAIM_BATCH below
+ * the limit, so the next faults find room.  Reclaim walks a clock hand
+ * over the p2m in gfn order from where it last stopped (no accessed-bit
+ * second chance yet): a private page equal to zero or to a shared frame
+ * is merged (Consumed drops, nothing is written), any other goes to the
+ * swap file.  With no swap file, or nothing left, the charge fails with
+ * -EDQUOT: the faulting vCPU's RUN returns it, a VMM-mapping access gets
+ * SIGBUS; the VM stays consistent and may run again after its limit is
+ * raised or memory is freed.
+ *
+ * When the root pool cannot give the page without eating into memory
+ * reserved for other VMs, the VM with the fewest shares per page held
+ * loses pages (Waldspurger's min-funding revocation), never below its
+ * reservation; a charge within the charging VM's own reservation always
+ * passes.
+ */
+#define pr_fmt(fmt) "vmem: " fmt
+
+#include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/xarray.h>
+
+#include <linux/vmem.h>
+#include <linux/vmem_netlink.h>
+
+#include "pool.h"
+#include "reclaim.h"
+#include "vmem_core.h"
+#include "vmem_share.h"
+#include "vmem_vm.h"
+
+/* Private pages of all VMs, charges in flight included.  [a] */
+static atomic_long_t vmem_priv_total = ATOMIC_LONG_INIT(0);
+/* Min-funding attempts, to tell them apart in rv->skip.  [a] */
+static atomic64_t vmem_reclaim_attempts = ATOMIC64_INIT(0);
+
+void vmem_reclaim_event(struct vmem_vm *vm, u32 event)
+{
+	/* Not at teardown: netlink has forgotten the VM by then. */
+	if (vm->pool_vm)
+		vmem_nl_event_vm(event, vmem_pool_vm_id(vm));
+}
+
+unsigned long vmem_reclaim_held(struct vmem_vm *vm)
+{
+	struct vmem_reclaim_vm *rv = vm->reclaim;
+
+	return max(atomic_long_read(&rv->priv), 0L) +
+	       max(atomic_long_read(&rv->cost), 0L);
+}
+
+/* Measure rv->cost again (a p2m walk) and return what @vm holds. */
+static unsigned long vmem_reclaim_count(struct vmem_vm *vm)
+{
+	u64 priv, fixed, whole;
+
+	fixed = vmem_share_consumed(vm, &priv);
+	whole = (fixed >> 32) + !!(fixed & 0xffffffff);
+	atomic_long_set(&vm->reclaim->cost, whole > priv ? whole - priv : 0);
+	return vmem_reclaim_held(vm);
+}
+
+void vmem_mem_uncharge(struct vmem_vm *vm, unsigned long npages)
+{
+	atomic_long_sub(npages, &vm->reclaim->priv);
+	atomic_long_sub(npages, &vmem_priv_total);
+}
+
+/*
+ * Take up to @want pages from @vm (rv->lock held): merge or swap out
+ * private pages under the clock hand.  Returns the pages taken; *@err is
+ * set on a fatal signal or a swap-file error.
+ */
+static unsigned long vmem_reclaim_pages(struct vmem_vm *vm,
+					unsigned long want, int *err)
+{
+	struct vmem_reclaim_vm *rv = vm->reclaim;
+	unsigned long got = 0, budget;
+	bool wrapped = false;
+
+	lockdep_assert_held(&rv->lock);
+	/* One turn of the hand at most: every entry visited once. */
+	budget = atomic_long_read(&vm->granted) +
+		 atomic_long_read(&rv->swapped) + 1;
+	while (got < want && budget) {
+		unsigned long idx = rv->cursor;
+		struct page *page = NULL;
+		void *e;
+		int r;
+
+		if (fatal_signal_pending(current)) {
+			*err = -EINTR;
+			break;
+		}
+		xa_lock(&vm->p2m);
+		e = xa_find(&vm->p2m, &idx, ULONG_MAX, XA_PRESENT);
+		if (vmem_p2m_is_private(e)) {
+			page = e;
+			get_page(page);
+		}
+		xa_unlock(&vm->p2m);
+		if (!e) {
+			if (wrapped)
+				break;
+			wrapped = true;
+			rv->cursor = 0;
+			continue;
+		}
+		budget--;
+		rv->cursor = idx + 1;
+		if (!page)
+			continue;	/* shared, zero or swapped already */
+
+		if (vmem_share_reclaim(vm, idx, page)) {
+			got++;
+		} else {
+			r = vmem_swap_out(vm, idx, page);
+			if (!r) {
+				got++;
+			} else if (r != -EAGAIN && r != -ENOSPC) {
+				*err = r;
+				put_page(page);
+				break;
+			}
+		}
+		put_page(page);
+		cond_resched();
+	}
+	return got;
+}
+
+/* How far @vm, or a pool above it, is over its limit; 0 if not. */
+static unsigned long vmem_reclaim_over(struct vmem_vm *vm, unsigned long held)
+{
+	u64 limit = READ_ONCE(vm->pool_vm->limit);
+	unsigned long over = 0;
+
+	if (limit != VMEM_UNLIMITED && held > limit)
+		over = held - limit;
+	return max_t(unsigned long, over, vmem_pool_limit_excess(vm));
+}
+
+/* @vm or a pool above it would pass its limit: reclaim @vm's pages. */
+static int vmem_reclaim_for_limit(struct vmem_vm *vm)
+{
+	struct vmem_reclaim_vm *rv = vm->reclaim;
+	unsigned long over, got;
+	int r = 0, err = 0;
+
+	if (mutex_lock_killable(&rv->lock))
+		return -EINTR;
+	for (;;) {
+		/* Exact, and another thread may have reclaimed already. */
+		over = vmem_reclaim_over(vm, vmem_reclaim_count(vm));
+		if (!over)
+			break;
+		if (!rv->at_limit) {
+			WRITE_ONCE(rv->at_limit, true);
+			vmem_reclaim_event(vm, VMEM_EVENT_LIMIT_REACHED);
+		}
+		got = vmem_reclaim_pages(vm, over + VMEM_RECLAIM_BATCH, &err);
+		if (err) {
+			r = err;
+			break;
+		}
+		if (!got) {
+			r = -EDQUOT;
+			break;
+		}
+	}
+	mutex_unlock(&rv->lock);
+	return r;
+}
+
+/* The root cannot give @vm's charge: take pages from the lowest funded. */
+static int vmem_reclaim_for_root(struct vmem_vm *vm)
+{
+	u64 attempt = atomic64_inc_return(&vmem_reclaim_attempts);
+	unsigned long excess, spare, got;
+	struct vmem_reclaim_vm *rv;
+	struct vmem_vm *victim;
+	int err = 0;
+
+	for (;;) {
+		excess = vmem_pool_root_excess(vm);
+		if (!excess)
+			return 0;
+		victim = vmem_pool_min_funding_victim(attempt, &spare);
+		if (!victim)
+			return -ENOSPC;
+		rv = victim->reclaim;
+		got = 0;
+		if (!mutex_lock_killable(&rv->lock)) {
+			got = vmem_reclaim_pages(victim,
+						 min(excess + VMEM_RECLAIM_BATCH,
+						     spare), &err);
+			vmem_reclaim_count(victim);
+			mutex_unlock(&rv->lock);
+		} else {
+			err = -EINTR;
+		}
+		if (!got)
+			atomic64_set(&rv->skip, attempt);
+		vmem_vm_put(victim);
+		if (err)
+			return err;
+	}
+}
+
+int vmem_mem_charge(struct vmem_vm *vm, unsigned long npages)
+{
+	struct vmem_reclaim_vm *rv = vm->reclaim;
+	u64 limit = READ_ONCE(vm->pool_vm->limit);
+	unsigned long held, total;
+	int r = 0;
+
+	held = atomic_long_add_return(npages, &rv->priv) +
+	       max(atomic_long_read(&rv->cost), 0L);
+	total = atomic_long_add_return(npages, &vmem_priv_total);
+
+	if (limit != VMEM_UNLIMITED && held > limit) {
+		r = vmem_reclaim_for_limit(vm);
+	} else if (vmem_pool_limit_excess(vm)) {
+		r = vmem_reclaim_for_limit(vm);
+	} else if (READ_ONCE(rv->at_limit) &&
+		   (limit == VMEM_UNLIMITED ||
+		    held + 2 * VMEM_RECLAIM_BATCH <= limit)) {
+		/* Well below again: the next crossing is news. */
+		mutex_lock(&rv->lock);
+		WRITE_ONCE(rv->at_limit, false);
+		mutex_unlock(&rv->lock);
+	}
+	if (!r && !vmem_pool_root_fits(total))
+		r = vmem_reclaim_for_root(vm);
+	if (r)
+		vmem_mem_uncharge(vm, npages);
+	return r;
+}
+
+int vmem_reclaim_vm_init(struct vmem_vm *vm)
+{
+	struct vmem_reclaim_vm *rv;
+
+	rv = vmem_kzalloc(sizeof(*rv), GFP_KERNEL_ACCOUNT);
+	if (!rv)
+		return -ENOMEM;
+	rv->vm = vm;
+	mutex_init(&rv->lock);
+	ida_init(&rv->slots);
+	vm->reclaim = rv;
+	return 0;
+}
+
+/* After vmem_mem_destroy(): no page, charge or slot is left. */
+void vmem_reclaim_vm_free(struct vmem_vm *vm)
+{
+	struct vmem_reclaim_vm *rv = vm->reclaim;
+
+	if (!rv)
+		return;
+	WARN_ON_ONCE(atomic_long_read(&rv->priv) ||
+		     atomic_long_read(&rv->swapped));
+	ida_destroy(&rv->slots);
+	if (rv->file)
+		fput(rv->file);
+	vmem_kfree(rv);
+	vm->reclaim = NULL;
+}
