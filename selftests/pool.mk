@@ -5,7 +5,7 @@
 # (nl_util.c), so that they can also send malformed messages; pool_cli
 # runs the vmem tool (launcher_util.c).
 
-POOL_TESTS := pool_admission netlink_bad_input pool_concurrency pool_cli
+POOL_TESTS := pool_admission netlink_bad_input pool_concurrency pool_cli pool_swap
 
 $(addprefix $(OUT)/,$(POOL_TESTS)): $(OUT)/nl_util.o
 $(OUT)/pool_cli: $(OUT)/launcher_util.o
