@@ -775,33 +775,64 @@ u64 vmem_pool_root_excess(struct vmem_vm *vm)
 	return excess;
 }
 
-struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt, unsigned long *spare)
+/*
+ * Min-funding down the tree: among @p's children (VMs and pools) that
+ * hold more than their reservation and have a VM to give pages, the one
+ * with the fewest shares per page held, a pool counting its own shares
+ * and its subtree's pages; in a pool, the same among its children.
+ * Shares only compare siblings, as the model says.  [t]
+ */
+static struct vmem_pool_vm *pool_victim(const struct vmem_pool *p,
+					u64 attempt)
 {
-	struct vmem_pool_vm *pvm, *best = NULL;
-	u64 best_held = 0, held;
-	unsigned long id;
+	struct vmem_pool_vm *pvm, *v, *best = NULL;
+	const struct vmem_pool *c;
+	u64 best_s = 0, best_h = 0, held, s;
 
-	mutex_lock(&vmem_pool_mutex);
-	xa_for_each(&vmem_pool_vms, id, pvm) {
+	list_for_each_entry(pvm, &p->vms, node) {
 		held = vmem_reclaim_held(pvm->vm);
+		s = vmem_pool_vm_shares(pvm);
 		if (held <= pvm->res ||
 		    atomic64_read(&pvm->vm->reclaim->skip) == attempt)
 			continue;
-		/* Fewest shares per page held: s / (h + 1), cross-multiplied. */
-		if (best && (u64)vmem_pool_vm_shares(pvm) * (best_held + 1) >=
-			    (u64)vmem_pool_vm_shares(best) * (held + 1))
+		/* s / (h + 1) below the best's, cross-multiplied. */
+		if (best && s * (best_h + 1) >= best_s * (held + 1))
 			continue;
 		best = pvm;
-		best_held = held;
+		best_s = s;
+		best_h = held;
 	}
+	list_for_each_entry(c, &p->children, sibling) {
+		held = pool_held(c);
+		s = vmem_pool_shares(c);
+		if (held <= c->res)
+			continue;	/* its reservation guarantees it */
+		if (best && s * (best_h + 1) >= best_s * (held + 1))
+			continue;
+		v = pool_victim(c, attempt);
+		if (!v)
+			continue;
+		best = v;
+		best_s = s;
+		best_h = held;
+	}
+	return best;
+}
+
+struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt, unsigned long *spare)
+{
+	struct vmem_pool_vm *best;
+	u64 held;
+
+	mutex_lock(&vmem_pool_mutex);
+	best = pool_victim(vmem_root, attempt);
 	/* A VM whose last reference is gone is on its way out: not it. */
 	if (best && !kref_get_unless_zero(&best->vm->ref))
 		best = NULL;
+	held = best ? vmem_reclaim_held(best->vm) : 0;
+	*spare = best && held > best->res ? held - best->res : 0;
 	mutex_unlock(&vmem_pool_mutex);
-	if (!best)
-		return NULL;
-	*spare = best_held - best->res;
-	return best->vm;
+	return best ? best->vm : NULL;
 }
 
 /* ---------------------------------------------------------------------- */

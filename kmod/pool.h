@@ -225,9 +225,10 @@ struct vmem_host_stats {
  * fit the root with every reservation kept.  _root_excess: pages the
  * root lacks to keep every reservation (0 while @vm is within its own).
  * _min_funding_victim: the VM above its reservation with the fewest
- * shares per page held, skipping those whose reclaim->skip is @attempt,
- * with a reference (vmem_vm_put() it) and *@spare its pages above its
- * reservation; NULL if none.
+ * shares per page held, chosen down the tree among siblings (pools by
+ * their shares and subtree's pages), skipping those whose reclaim->skip
+ * is @attempt, with a reference (vmem_vm_put() it) and *@spare its pages
+ * above its reservation; NULL if none.
  */
 u64 vmem_pool_limit_excess(struct vmem_vm *vm);
 bool vmem_pool_root_fits(u64 priv_total);

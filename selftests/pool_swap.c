@@ -12,7 +12,8 @@
  * pool's limit enforced on the VM inside it; a VM
  * without a swap file: zero pages collapse, then RUN fails with EDQUOT
  * and resumes once the limit is raised; min-funding under a small root
- * (the root's reservation lowered for the case); the events on the
+ * (the root's reservation lowered for the case), flat and down a tree of
+ * pools; the events on the
  * multicast group; several vCPUs faulting past the limit at once with the
  * sharing daemon scanning fast.  Needs /dev/vmem, the netlink family,
  * root, and a writable /tmp.
@@ -701,6 +702,81 @@ static int test_min_funding(void)
 	return r;
 }
 
+static int pool_set_shares(uint32_t id, uint32_t level)
+{
+	struct nlt_msg m;
+
+	nlt_init(&m, &nl, VMEM_CMD_POOL_SET, 0);
+	nlt_put_u32(&m, VMEM_A_POOL_ID, id);
+	nlt_put_u32(&m, VMEM_A_SHARES_LEVEL, level);
+	return nlt_call(&nl, &m, &R);
+}
+
+/*
+ * Shares compare siblings: VM a (low shares) in a high-shares pool, VM b
+ * (high shares) in a low-shares pool.  Under contention b pays: its pool
+ * is the lower funded of the root's children, whatever the VMs' own
+ * shares say.
+ */
+static int test_min_funding_pools(void)
+{
+	static const char *const names[] = { "t_mf_hi", "t_mf_lo" };
+	const uint64_t size = 32 * MB;
+	struct vmem_vm_stats sa = { 0 }, sb = { 0 };
+	uint64_t root_res, used;
+	uint32_t phi, plo;
+	struct vt_vm *a, *b;
+	struct vt_leaks base;
+	int fd;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	nlt_pool_del_names(&nl, names, 2);
+	root_res = pool_u64("root", VMEM_A_RESERVATION);
+	ASSERT_NE(root_res, ~0ull);
+	ASSERT_EQ(nlt_pool_new(&nl, names[0], VMEM_POOL_ROOT_ID, 0,
+			       VMEM_UNLIMITED, 1, &phi, &R), 0);
+	ASSERT_EQ(nlt_pool_new(&nl, names[1], VMEM_POOL_ROOT_ID, 0,
+			       VMEM_UNLIMITED, 1, &plo, &R), 0);
+	ASSERT_EQ(pool_set_shares(phi, VMEM_SHARES_HIGH), 0);
+	ASSERT_EQ(pool_set_shares(plo, VMEM_SHARES_LOW), 0);
+	ASSERT_TRUE(a = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_OK(vm_add_slot(a, 0, 0, size, 0));
+	ASSERT_TRUE(b = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_OK(vm_add_slot(b, 0, 0, size, 0));
+	ASSERT_TRUE((fd = swap_file_open()) >= 0);
+	ASSERT_OK(set_swap(a, fd));
+	close(fd);
+	ASSERT_TRUE((fd = swap_file_open()) >= 0);
+	ASSERT_OK(set_swap(b, fd));
+	close(fd);
+	ASSERT_EQ(vm_set_limits(a, KEEP, KEEP, VMEM_SHARES_LOW), 0);
+	ASSERT_EQ(vm_set_limits(b, KEEP, KEEP, VMEM_SHARES_HIGH), 0);
+	ASSERT_EQ(nlt_vm_set(&nl, vm_id(a), phi, ~0ull, &R), 0);
+	ASSERT_EQ(nlt_vm_set(&nl, vm_id(b), plo, ~0ull, &R), 0);
+
+	used = pool_u64("root", VMEM_A_USED);
+	ASSERT_NE(used, ~0ull);
+	ASSERT_EQ(root_set_res(used + PAGES(12 * MB)), 0);
+	host_fill(b, 0, 8 * MB, 41);
+	host_fill(a, 0, 8 * MB, 42);
+	EXPECT_OK(vm_get_stats(a, &sa));
+	EXPECT_OK(vm_get_stats(b, &sb));
+	vt_diag("a (low, pool high): consumed %llu swapped %llu; b (high, pool low): consumed %llu swapped %llu",
+		(unsigned long long)sa.consumed, (unsigned long long)sa.swapped,
+		(unsigned long long)sb.consumed, (unsigned long long)sb.swapped);
+	EXPECT_EQ(sa.swapped, 0);
+	EXPECT_GE(sb.swapped, 1);
+	EXPECT_EQ(root_set_res(root_res), 0);
+
+	EXPECT_EQ(host_check(a, 0, 8 * MB, 42), 0);
+	EXPECT_EQ(host_check(b, 0, 8 * MB, 41), 0);
+	vm_free(b);
+	vm_free(a);
+	nlt_pool_del_names(&nl, names, 2);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Events                                                                  */
 
@@ -869,6 +945,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(pool_limit),
 	VT_CASE(no_swap_file),
 	VT_CASE(min_funding),
+	VT_CASE(min_funding_pools),
 	VT_CASE(events),
 	VT_CASE(vcpus_race_past_limit),
 };
