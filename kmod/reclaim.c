@@ -225,6 +225,24 @@ static int vmem_reclaim_for_root(struct vmem_vm *vm)
 	}
 }
 
+int vmem_mem_charge_try(struct vmem_vm *vm, unsigned long npages)
+{
+	struct vmem_reclaim_vm *rv = vm->reclaim;
+	u64 limit = READ_ONCE(vm->pool_vm->limit);
+	unsigned long held, total;
+
+	held = atomic_long_add_return(npages, &rv->priv) +
+	       max(atomic_long_read(&rv->cost), 0L);
+	total = atomic_long_add_return(npages, &vmem_priv_total);
+	/* At a limit, or its event to clear: the full charge decides. */
+	if (!READ_ONCE(rv->at_limit) &&
+	    (limit == VMEM_UNLIMITED || held <= limit) &&
+	    !vmem_pool_limit_excess(vm) && vmem_pool_root_fits(total))
+		return 0;
+	vmem_mem_uncharge(vm, npages);
+	return -EAGAIN;
+}
+
 int vmem_mem_charge(struct vmem_vm *vm, unsigned long npages)
 {
 	struct vmem_reclaim_vm *rv = vm->reclaim;

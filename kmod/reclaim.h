@@ -78,6 +78,13 @@ struct vmem_reclaim_vm {
  * reservation), -EINTR (fatal signal); nothing counted then.
  */
 int vmem_mem_charge(struct vmem_vm *vm, unsigned long npages);
+/*
+ * The same without reclaim, for callers holding slots_lock (read): 0 with
+ * the pages counted when they fit at once; else -EAGAIN, nothing counted,
+ * and the caller drops its locks and calls vmem_mem_charge().  Never
+ * sleeps but on the pool tree mutex (VMs in a pool other than the root).
+ */
+int vmem_mem_charge_try(struct vmem_vm *vm, unsigned long npages);
 /* A private page left the p2m (freed, merged, swapped out). */
 void vmem_mem_uncharge(struct vmem_vm *vm, unsigned long npages);
 

@@ -142,13 +142,14 @@ static void *vmem_p2m_load(struct vmem_vm *vm, u64 gfn, struct page **page,
  * back with *@writable false: map it read-only and, to write, drop
  * slots_lock and call vmem_share_unshare() first.
  *
- * A new machine page is charged first (reclaim.h), which may reclaim,
- * and reclaim needs slots_lock for write: so this drops slots_lock
- * around the charge and takes it again.  Callers rely on nothing they
- * read before except through mmu_seq (TDP and shadow faults re-check it
- * before mapping) or under the lock they hold again (the slot is looked
- * up again here).  Errors: -EFAULT (the slot went meanwhile), -ENOMEM,
- * the charge's errors (-EDQUOT...), -EIO reading the swap file.
+ * A new machine page is charged first (reclaim.h).  When it does not
+ * fit at once the charge may reclaim, which needs slots_lock for write:
+ * then this drops slots_lock around the charge and takes it again.
+ * Callers rely on nothing they read before except through mmu_seq (TDP
+ * and shadow faults re-check it before mapping) or under the lock they
+ * hold again (the slot is looked up again here).  Errors: -EFAULT (the
+ * slot went meanwhile), -ENOMEM, the charge's errors (-EDQUOT...), -EIO
+ * reading the swap file.
  */
 struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 gfn, bool *writable)
 {
@@ -162,14 +163,16 @@ again:
 		return page;
 
 	/* Untouched or swapped: a new machine page for the VM. */
-	up_read(&vm->slots_lock);
-	r = vmem_mem_charge(vm, 1);
-	down_read(&vm->slots_lock);
-	if (r)
-		return ERR_PTR(r);
-	if (!vmem_slot_find(vm, gfn)) {
-		r = -EFAULT;
-		goto out_uncharge;
+	if (vmem_mem_charge_try(vm, 1)) {
+		up_read(&vm->slots_lock);
+		r = vmem_mem_charge(vm, 1);
+		down_read(&vm->slots_lock);
+		if (r)
+			return ERR_PTR(r);
+		if (!vmem_slot_find(vm, gfn)) {
+			r = -EFAULT;
+			goto out_uncharge;
+		}
 	}
 	e = vmem_p2m_load(vm, gfn, &page, writable);
 	if (page) {
