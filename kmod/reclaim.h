@@ -18,8 +18,9 @@
  *        holding either see a stable value
  *
  * Lock order, outermost first: rv->lock -> vm->slots_lock ->
- * vmem_share_lock -> xa_lock, and rv->lock -> the pool tree mutex ->
- * vmem_share_lock.  At most one VM's rv->lock is held at a time.
+ * vmem_share_lock -> xa_lock, and rv->lock -> vm->slots_lock (read, in
+ * vmem_mem_charge_try()) -> the pool tree mutex -> vmem_share_lock.  At
+ * most one VM's rv->lock is held at a time.
  */
 #ifndef _VMEM_RECLAIM_H
 #define _VMEM_RECLAIM_H

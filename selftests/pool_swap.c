@@ -11,7 +11,8 @@
  * the worked example T5 (scaled 1/64) with another VM unaffected; a
  * pool's limit enforced on the VM inside it; a VM
  * without a swap file: zero pages collapse, then RUN fails with EDQUOT
- * and resumes once the limit is raised; min-funding under a small root
+ * and resumes once the limit is raised; a deleted slot frees its swap
+ * slots; a swap file that cannot grow (EFBIG from RUN); min-funding under a small root
  * (the root's reservation lowered for the case), flat and down a tree of
  * pools; the events on the
  * multicast group; several vCPUs faulting past the limit at once with the
@@ -21,10 +22,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -617,6 +620,94 @@ static int test_no_swap_file(void)
 	return VT_PASS;
 }
 
+/* Deleting a slot frees its swapped pages' slots: the file is free again. */
+static int test_slot_delete_frees_slots(void)
+{
+	struct vmem_vm_stats st = { 0 };
+	struct vt_leaks base;
+	struct vt_vm *vm;
+	int fd;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	ASSERT_TRUE(vm = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_OK(vm_add_slot(vm, 0, 0, 8 * MB, 0));
+	ASSERT_TRUE((fd = swap_file_open()) >= 0);
+	ASSERT_OK(set_swap(vm, fd));
+	ASSERT_EQ(vm_set_limits(vm, KEEP, PAGES(2 * MB), ~0u), 0);
+	host_fill(vm, 0, 8 * MB, 51);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	EXPECT_GE(st.swapped, PAGES(6 * MB));
+	EXPECT_ERRNO(set_swap(vm, -1), EBUSY);
+
+	ASSERT_OK(vm_delete_slot(vm, 0));
+	memset(&st, 0, sizeof(st));
+	ASSERT_OK(vm_get_stats(vm, &st));
+	EXPECT_EQ(st.swapped, 0);
+	EXPECT_EQ(st.granted, 0);
+	EXPECT_OK(set_swap(vm, -1));
+	EXPECT_OK(set_swap(vm, fd));
+	/* A new slot there starts untouched: zeros, nothing swapped in. */
+	ASSERT_OK(vm_add_slot(vm, 0, 0, 8 * MB, 0));
+	EXPECT_EQ(*(volatile uint64_t *)vm_gpa2hva(vm, 4 * MB), 0);
+	close(fd);
+	vm_free(vm);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
+/*
+ * A swap file that cannot grow (RLIMIT_FSIZE): the charge that needed
+ * the swap-out fails with the write's error (EFBIG), the page stays, and
+ * the guest goes on once its limit is lifted.
+ */
+static int test_swap_write_error(void)
+{
+	const uint64_t size = 8 * MB;
+	struct rlimit old, small = { 1 * MB, 1 * MB };
+	struct vmem_vm_stats st = { 0 };
+	struct vt_leaks base;
+	struct vt_vcpu *vcpu;
+	struct vt_ucall uc;
+	struct vt_vm *vm;
+	int fd, ret, err;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	ASSERT_TRUE(vm = data_vm(size));
+	ASSERT_TRUE((fd = swap_file_open()) >= 0);
+	ASSERT_OK(set_swap(vm, fd));
+	close(fd);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	ASSERT_EQ(vm_set_limits(vm, KEEP, consumed_up(&st) + PAGES(2 * MB),
+				~0u), 0);
+	ASSERT_TRUE(vcpu = vcpu_add(vm, 0, guest_fill_only));
+	ASSERT_OK(vcpu_args_set(vcpu, 3, DATA_GPA, size, 61));
+
+	/* The write past the limit fails with EFBIG, not a signal. */
+	ASSERT_OK(getrlimit(RLIMIT_FSIZE, &old));
+	signal(SIGXFSZ, SIG_IGN);
+	ASSERT_OK(setrlimit(RLIMIT_FSIZE, &small));
+	errno = 0;
+	ret = vcpu_run(vcpu);
+	err = errno;
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	vt_diag("RUN with a full swap file: %d, errno %s", ret,
+		vt_errno_name(err));
+	EXPECT_EQ(ret, -1);
+	EXPECT_EQ(err, EFBIG);
+	memset(&st, 0, sizeof(st));
+	ASSERT_OK(vm_get_stats(vm, &st));
+	/* 1 MiB of slots: 256 pages out at most. */
+	EXPECT_LE(st.swapped, PAGES(1 * MB));
+
+	ASSERT_EQ(vm_set_limits(vm, KEEP, VMEM_UNLIMITED, ~0u), 0);
+	EXPECT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_DONE);
+	EXPECT_EQ(host_check(vm, DATA_GPA, size, 61), 0);
+	vm_free(vm);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Min-funding revocation                                                  */
 
@@ -944,6 +1035,8 @@ static const struct vt_case cases[] = {
 	VT_CASE(t5_worked_example),
 	VT_CASE(pool_limit),
 	VT_CASE(no_swap_file),
+	VT_CASE(slot_delete_frees_slots),
+	VT_CASE(swap_write_error),
 	VT_CASE(min_funding),
 	VT_CASE(min_funding_pools),
 	VT_CASE(events),
