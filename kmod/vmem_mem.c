@@ -162,7 +162,11 @@ again:
 	if (page)
 		return page;
 
-	/* Untouched or swapped: a new machine page for the VM. */
+	/*
+	 * Untouched or swapped: a new machine page for the VM.  If @e
+	 * changes meanwhile (another toucher, a swap-in by another thread;
+	 * a swap-out needs slots_lock for write) the cmpxchg below sees it.
+	 */
 	if (vmem_mem_charge_try(vm, 1)) {
 		up_read(&vm->slots_lock);
 		r = vmem_mem_charge(vm, 1);
@@ -173,12 +177,12 @@ again:
 			r = -EFAULT;
 			goto out_uncharge;
 		}
-	}
-	e = vmem_p2m_load(vm, gfn, &page, writable);
-	if (page) {
-		/* Another thread brought it in while we charged. */
-		vmem_mem_uncharge(vm, 1);
-		return page;
+		e = vmem_p2m_load(vm, gfn, &page, writable);
+		if (page) {
+			/* Another thread brought it in while we charged. */
+			vmem_mem_uncharge(vm, 1);
+			return page;
+		}
 	}
 
 	r = -ENOMEM;
