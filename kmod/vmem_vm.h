@@ -54,8 +54,8 @@ struct vmem_slot {
 
 /*
  * The p2m lives in vm->p2m, an xarray indexed by gfn.  An absent entry is
- * "untouched"; the others are private, shared, zero (and later swapped),
- * encoded as vmem_share.h describes.  Nobody but vmem_mem.c and the
+ * "untouched"; the others are private, shared, zero and swapped, encoded
+ * as vmem_share.h describes.  Nobody but vmem_mem.c and the
  * sharing daemon (vmem_share.c) reads the xarray directly.
  */
 
@@ -210,9 +210,11 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  * @p2m:		gfn -> machine page; changed under the xarray's own
  *			lock (xa_lock), which is also held while taking a
  *			page reference, so a lookup never races a removal.
- *			Removal also needs @slots_lock for write (for now
- *			the only remover is slot deletion and VM teardown).
- * @granted:		guest pages in a backed state  [a]
+ *			Removing a machine page (slot deletion, teardown, a
+ *			merge, a swap-out) also needs @slots_lock for write;
+ *			adding one (first touch, swap-in) only for read.
+ * @granted:		guest pages in a backed state (swapped ones are
+ *			not)  [a]
  * @overhead:		pages vmem uses for this VM (tables, VMCB/VMCS, run
  *			areas); backends add their own per-VM/per-vCPU pages
  *			here and subtract them when freed  [a]
