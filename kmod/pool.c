@@ -38,6 +38,7 @@
 #include <linux/xarray.h>
 
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
 #include "pool.h"
 
@@ -690,23 +691,13 @@ int vmem_pool_vm_set_name(struct vmem_vm *vm, const char *name)
 void vmem_pool_vm_stats(const struct vmem_pool_vm *pvm,
 			struct vmem_vm_stats *st)
 {
-	struct vmem_vm *vm = pvm->vm;
-
-	memset(st, 0, sizeof(*st));
-	/*
-	 * The same figures as VMEM_GET_VM_STATS.  Until the sharing engine
-	 * (issue 5, vmem_share_stats()) lands every backed page is private:
-	 * consumed == granted, nothing shared, zero or swapped.  It replaces
-	 * these lines with its own call.
-	 */
-	st->granted = atomic_long_read(&vm->granted);
-	st->consumed = st->granted;
-	st->overhead = atomic_long_read(&vm->overhead);
-	st->configured = READ_ONCE(vm->configured);
+	/* The same figures as VMEM_GET_VM_STATS, sharing included. */
+	vmem_vm_fill_stats(pvm->vm, st);
 }
 
 void vmem_pool_host_stats(struct vmem_host_stats *hs)
 {
+	struct vmem_share_host_stats shs;
 	struct vmem_pool_vm *pvm;
 	unsigned long id;
 
@@ -732,9 +723,12 @@ void vmem_pool_host_stats(struct vmem_host_stats *hs)
 	mutex_unlock(&vmem_pool_mutex);
 	/*
 	 * Shared Common is a property of machine pages, not of VMs: the
-	 * sharing engine (issue 5) fills it here from its frame table.
+	 * sharing engine counts it from its frame table.  Taken after the
+	 * tree lock (the VMs' sums above are another snapshot), hence the
+	 * clamp below.
 	 */
-	hs->shared_common = 0;
+	vmem_share_host_stats(&shs);
+	hs->shared_common = shs.shared_common;
 	hs->saving = hs->shared > hs->shared_common ?
 		     hs->shared - hs->shared_common : 0;
 }
