@@ -66,6 +66,7 @@
 #include "vmem_core.h"
 #include "vmem_share.h"
 #include "vmem_vm.h"
+#include "pool.h"
 
 /* ---------------------------------------------------------------------- */
 /* Tunables (Documentation/module-parameters.rst)                          */
@@ -97,6 +98,62 @@ static unsigned int share_scan_speedup = 1;
 module_param(share_scan_speedup, uint, 0644);
 MODULE_PARM_DESC(share_scan_speedup,
 		 "tests: a share_scan_time minute lasts 60 s / this (1-60000, default 1)");
+
+/*
+ * The two ESX settings are also netlink tunables (vmem tunable set), the
+ * administrator's interface; both views show the same variable.  The
+ * registry checks min..max, so only a module-parameter write can bring
+ * an out-of-range value, which the daemon clamps.
+ */
+static u64 share_tun_time_get(void)
+{
+	return READ_ONCE(share_scan_time);
+}
+
+static int share_tun_time_set(u64 val)
+{
+	WRITE_ONCE(share_scan_time, val);
+	return 0;
+}
+
+static u64 share_tun_ghz_get(void)
+{
+	return READ_ONCE(share_scan_ghz);
+}
+
+static int share_tun_ghz_set(u64 val)
+{
+	WRITE_ONCE(share_scan_ghz, val);
+	return 0;
+}
+
+static struct vmem_tunable share_tunables[] = {
+	{ .name = "Mem.ShareScanTime", .min = 1, .max = 1440,
+	  .get = share_tun_time_get, .set = share_tun_time_set },
+	{ .name = "Mem.ShareScanGHz", .min = 0, .max = 1000,
+	  .get = share_tun_ghz_get, .set = share_tun_ghz_set },
+};
+
+static void share_tunables_unregister(unsigned int n)
+{
+	while (n--)
+		vmem_tunable_unregister(&share_tunables[n]);
+}
+
+static int share_tunables_register(void)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(share_tunables); i++) {
+		r = vmem_tunable_register(&share_tunables[i]);
+		if (r) {
+			share_tunables_unregister(i);
+			return r;
+		}
+	}
+	return 0;
+}
 
 /* ---------------------------------------------------------------------- */
 /* State                                                                   */
@@ -966,13 +1023,20 @@ DEFINE_SHOW_ATTRIBUTE(vmem_share);
 
 int vmem_share_init(void)
 {
+	int r;
+
 	vmem_zero_frame = vmem_alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!vmem_zero_frame)
 		return -ENOMEM;
 	vmem_share_task = kthread_run(vmem_share_thread, NULL, "vmem_share");
 	if (IS_ERR(vmem_share_task)) {
-		int r = PTR_ERR(vmem_share_task);
-
+		r = PTR_ERR(vmem_share_task);
+		vmem_free_page(vmem_zero_frame);
+		return r;
+	}
+	r = share_tunables_register();
+	if (r) {
+		kthread_stop(vmem_share_task);
 		vmem_free_page(vmem_zero_frame);
 		return r;
 	}
@@ -986,6 +1050,7 @@ int vmem_share_init(void)
 void vmem_share_exit(void)
 {
 	debugfs_remove(vmem_share_dentry);
+	share_tunables_unregister(ARRAY_SIZE(share_tunables));
 	kthread_stop(vmem_share_task);
 	WARN_ON(vmem_nr_frames || vmem_zero_refs);
 	vmem_free_page(vmem_zero_frame);
