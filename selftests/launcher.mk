@@ -3,6 +3,7 @@
 # The launcher's selftests (included by Makefile): launcher_* test the
 # userspace machine (userspace/run/, userspace/lib/), without a VM or with
 # tiny flat guests (launcher_flat, launcher_pool: the resource options);
+# tunable_cli runs `vmem tunable`;
 # boot_* boot the Linux guest of scripts/guest/ with `vmem run` (the
 # harness puts it in /guest and the tool in /bin).
 
@@ -10,7 +11,8 @@
 .DEFAULT_GOAL := all
 
 LAUNCHER_TESTS := launcher_boot launcher_devices launcher_cli \
-	launcher_flat launcher_pool boot_linux boot_console boot_ends
+	launcher_flat launcher_pool tunable_cli boot_linux boot_console \
+	boot_ends
 
 LAUNCHER_DIR  := $(top)/userspace
 LAUNCHER_SRCS := $(wildcard $(LAUNCHER_DIR)/run/*.c) \
