@@ -73,10 +73,10 @@ static void run_usage(FILE *out)
 "  -h, --help             show this help\n"
 "\n"
 "Exit status: 0 the guest powered off (or halted for good); N from\n"
-"--reboot-status when it reset; 1 an error (bad input, hypervisor);\n"
-"2 bad usage; 3 the guest kernel panicked (pvpanic); 4 the guest\n"
-"triple-faulted; 128+N stopped by signal N.  See\n"
-"Documentation/launcher.rst.\n",
+"--reboot-status when it reset; 1 an error (bad input, hypervisor,\n"
+"an admission refusal); 2 bad usage; 3 the guest kernel panicked\n"
+"(pvpanic); 4 the guest triple-faulted; 128+N stopped by signal N.\n"
+"See Documentation/launcher.rst.\n",
 		(unsigned long long)BOOT_STACK_TOP);
 }
 

@@ -18,6 +18,17 @@
 #include "parse.h"
 #include "run_res.h"
 
+/* run_res_parse() turns an option number into its RUN_RES_* bit. */
+#define OPT_BIT(opt)	(1u << ((opt) - RUN_RES_OPT_POOL))
+_Static_assert(OPT_BIT(RUN_RES_OPT_POOL) == RUN_RES_POOL &&
+	       OPT_BIT(RUN_RES_OPT_RESERVATION) == RUN_RES_RESERVATION &&
+	       OPT_BIT(RUN_RES_OPT_LIMIT) == RUN_RES_LIMIT &&
+	       OPT_BIT(RUN_RES_OPT_SHARES) == RUN_RES_SHARES &&
+	       OPT_BIT(RUN_RES_OPT_PSHARE) == RUN_RES_PSHARE &&
+	       OPT_BIT(RUN_RES_OPT_SALT) == RUN_RES_SALT &&
+	       OPT_BIT(RUN_RES_OPT_SWAP_FILE) == RUN_RES_SWAP_FILE,
+	       "RUN_RES_OPT_* and RUN_RES_* in the same order");
+
 void run_res_init(struct run_res *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -50,7 +61,7 @@ bool run_res_name_valid(const char *name)
 
 int run_res_parse(struct run_res *r, int opt, const char *arg)
 {
-	unsigned int bit = 1u << (opt - RUN_RES_OPT_POOL);
+	unsigned int bit = OPT_BIT(opt);
 
 	/* A second value would silently win: say so instead. */
 	if (r->given & bit) {
