@@ -582,8 +582,9 @@ static int __vmem_pool_vm_set(struct vmem_pool_vm *pvm,
 		pvm->shares_level = a->shares_level;
 		pvm->shares = a->shares;
 	}
+	/* The sharing engine's own switch; cannot fail, like the rest. */
 	if (a->set & VMEM_PSET_PSHARE)
-		WRITE_ONCE(pvm->pshare, a->pshare);
+		vmem_share_set_enable(pvm->vm, a->pshare);
 	if (to != from) {
 		list_move_tail(&pvm->node, &to->vms);
 		from->nr_vms--;
@@ -627,7 +628,6 @@ int vmem_pool_vm_create(struct vmem_vm *vm)
 	pvm->pid = task_tgid_nr(current);
 	pvm->limit = VMEM_UNLIMITED;
 	pvm->shares_level = VMEM_SHARES_NORMAL;
-	pvm->pshare = true;
 	pvm->ovh = vmem_pool_vm_overhead(vm);
 
 	mutex_lock(&vmem_pool_mutex);

@@ -862,6 +862,28 @@ void vmem_share_vm_free(struct vmem_vm *vm)
 	vm->share = NULL;
 }
 
+void vmem_share_set_enable(struct vmem_vm *vm, bool on)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+
+	mutex_lock(&vmem_share_lock);
+	if (sv->enable != on) {
+		sv->enable = on;
+		sv->quiet_passes = 0;
+	}
+	mutex_unlock(&vmem_share_lock);
+}
+
+bool vmem_share_enabled(struct vmem_vm *vm)
+{
+	bool on;
+
+	mutex_lock(&vmem_share_lock);
+	on = to_sv(vm)->enable;
+	mutex_unlock(&vmem_share_lock);
+	return on;
+}
+
 int vmem_share_ioctl(struct vmem_vm *vm, struct vmem_pshare *ps)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
