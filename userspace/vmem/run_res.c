@@ -250,11 +250,6 @@ static int set_resources(int vm_fd, const struct run_res *r)
 		req.shares_level = r->shares_level;
 		req.shares = r->shares;
 	}
-	/* Also the control plane's copy, so 'vmem vm ls' agrees. */
-	if (r->given & RUN_RES_PSHARE) {
-		req.set |= VMEM_REQ_PSHARE;
-		req.pshare = r->pshare;
-	}
 	/* One request: the kernel admits all of it or none. */
 	err = vmem_nl_vm_set(nl, id, &req, &info);
 	if (err) {

@@ -8,7 +8,7 @@
  * by run_res_apply() once the VM has its memory slots and vCPU and
  * before the guest is loaded or runs: VMEM_SET_VM_NAME, one netlink
  * VM_SET (all or nothing: move, reservation, limit, shares), VMEM_PSHARE
- * and VMEM_SET_SWAP_FILE.  Lives here rather than in ../run/ because it
+ * (which netlink reports as the VM's PSHARE) and VMEM_SET_SWAP_FILE.  Lives here rather than in ../run/ because it
  * needs libvmem's netlink half (libnl), which the launcher's selftests
  * do not link.
  */
@@ -28,9 +28,12 @@
 #define RUN_RES_PSHARE		(1u << 4)
 #define RUN_RES_SALT		(1u << 5)
 #define RUN_RES_SWAP_FILE	(1u << 6)
-/* Settings that go through the netlink control plane. */
+/*
+ * Settings that go through the netlink control plane (CAP_NET_ADMIN);
+ * page sharing is the VM's own (VMEM_PSHARE), which any VMM may set.
+ */
 #define RUN_RES_NETLINK		(RUN_RES_POOL | RUN_RES_RESERVATION | \
-				 RUN_RES_LIMIT | RUN_RES_SHARES | RUN_RES_PSHARE)
+				 RUN_RES_LIMIT | RUN_RES_SHARES)
 
 struct run_res {
 	unsigned int given;		/* RUN_RES_* */
