@@ -31,6 +31,7 @@
 
 #include "vmem_compat.h"
 #include "vmem_core.h"
+#include "vmem_share.h"
 #include "vmem_vm.h"
 #include "pool.h"
 
@@ -450,7 +451,7 @@ static int vmem_nl_fill_vm(struct sk_buff *skb, u32 portid, u32 seq,
 	    vmem_nl_put_u64(skb, VMEM_A_LIMIT, pvm->limit) ||
 	    nla_put_u32(skb, VMEM_A_SHARES_LEVEL, pvm->shares_level) ||
 	    nla_put_u32(skb, VMEM_A_SHARES, vmem_pool_vm_shares(pvm)) ||
-	    nla_put_u8(skb, VMEM_A_PSHARE, READ_ONCE(pvm->pshare)) ||
+	    nla_put_u8(skb, VMEM_A_PSHARE, vmem_share_enabled(pvm->vm)) ||
 	    vmem_nl_put_u64(skb, VMEM_A_CHARGE, vmem_pool_vm_charge(pvm)) ||
 	    vmem_nl_put_u64(skb, VMEM_A_OVERHEAD_ADMITTED, pvm->ovh) ||
 	    vmem_nl_put_u64(skb, VMEM_A_CONFIGURED, st.configured) ||

@@ -585,8 +585,9 @@ static int __vmem_pool_vm_set(struct vmem_pool_vm *pvm,
 		pvm->shares_level = a->shares_level;
 		pvm->shares = a->shares;
 	}
+	/* The sharing engine's own switch; cannot fail, like the rest. */
 	if (a->set & VMEM_PSET_PSHARE)
-		WRITE_ONCE(pvm->pshare, a->pshare);
+		vmem_share_set_enable(pvm->vm, a->pshare);
 	if (to != from) {
 		list_move_tail(&pvm->node, &to->vms);
 		from->nr_vms--;
@@ -630,7 +631,6 @@ int vmem_pool_vm_create(struct vmem_vm *vm)
 	pvm->pid = task_tgid_nr(current);
 	pvm->limit = VMEM_UNLIMITED;
 	pvm->shares_level = VMEM_SHARES_NORMAL;
-	pvm->pshare = true;
 	pvm->ovh = vmem_pool_vm_overhead(vm);
 
 	mutex_lock(&vmem_pool_mutex);
@@ -841,15 +841,13 @@ struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt, unsigned long *spare)
 void vmem_pool_vm_stats(const struct vmem_pool_vm *pvm,
 			struct vmem_vm_stats *st)
 {
-	struct vmem_vm *vm = pvm->vm;
-
-	/* The same figures as VMEM_GET_VM_STATS. */
-	vmem_vm_fill_stats(vm, st);
+	/* The same figures as VMEM_GET_VM_STATS, sharing included. */
+	vmem_vm_fill_stats(pvm->vm, st);
 }
 
 void vmem_pool_host_stats(struct vmem_host_stats *hs)
 {
-	struct vmem_share_host_stats sh;
+	struct vmem_share_host_stats shs;
 	struct vmem_pool_vm *pvm;
 	unsigned long id;
 
@@ -873,9 +871,14 @@ void vmem_pool_host_stats(struct vmem_host_stats *hs)
 		hs->overhead += st.overhead;
 	}
 	mutex_unlock(&vmem_pool_mutex);
-	/* Shared Common is a property of machine frames, not of VMs. */
-	vmem_share_host_stats(&sh);
-	hs->shared_common = sh.shared_common;
+	/*
+	 * Shared Common is a property of machine pages, not of VMs: the
+	 * sharing engine counts it from its frame table.  Taken after the
+	 * tree lock (the VMs' sums above are another snapshot), hence the
+	 * clamp below.
+	 */
+	vmem_share_host_stats(&shs);
+	hs->shared_common = shs.shared_common;
 	hs->saving = hs->shared > hs->shared_common ?
 		     hs->shared - hs->shared_common : 0;
 }

@@ -71,9 +71,9 @@ struct vmem_pool {
  *		each change of reservation or pool  [t]
  * @shares_level, @shares: as for pools; per MiB of configured memory  [t]
  * @on:		powered on (charged): from creation to destruction  [t]
- * @pshare:	page sharing allowed for this VM (the sharing engine's
- *		sched.mem.pshare.enable; default true)  [t] to write,
- *		READ_ONCE to read
+ *
+ * Page sharing (VMEM_A_PSHARE) is not kept here: it is the sharing
+ * engine's pshare.enable (vmem_share_enabled()), which VMEM_PSHARE sets too.
  */
 struct vmem_pool_vm {
 	struct vmem_vm *vm;
@@ -88,7 +88,6 @@ struct vmem_pool_vm {
 	u32 shares_level;
 	u32 shares;
 	bool on;
-	bool pshare;
 };
 
 /* What vmem_pool_set()/vmem_pool_vm_set() change: VMEM_PSET_* bits. */

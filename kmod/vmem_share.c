@@ -67,6 +67,7 @@
 #include "vmem_core.h"
 #include "vmem_share.h"
 #include "vmem_vm.h"
+#include "pool.h"
 
 /* ---------------------------------------------------------------------- */
 /* Tunables (Documentation/module-parameters.rst)                          */
@@ -98,6 +99,62 @@ static unsigned int share_scan_speedup = 1;
 module_param(share_scan_speedup, uint, 0644);
 MODULE_PARM_DESC(share_scan_speedup,
 		 "tests: a share_scan_time minute lasts 60 s / this (1-60000, default 1)");
+
+/*
+ * The two ESX settings are also netlink tunables (vmem tunable set), the
+ * administrator's interface; both views show the same variable.  The
+ * registry checks min..max, so only a module-parameter write can bring
+ * an out-of-range value, which the daemon clamps.
+ */
+static u64 share_tun_time_get(void)
+{
+	return READ_ONCE(share_scan_time);
+}
+
+static int share_tun_time_set(u64 val)
+{
+	WRITE_ONCE(share_scan_time, val);
+	return 0;
+}
+
+static u64 share_tun_ghz_get(void)
+{
+	return READ_ONCE(share_scan_ghz);
+}
+
+static int share_tun_ghz_set(u64 val)
+{
+	WRITE_ONCE(share_scan_ghz, val);
+	return 0;
+}
+
+static struct vmem_tunable share_tunables[] = {
+	{ .name = "Mem.ShareScanTime", .min = 1, .max = 1440,
+	  .get = share_tun_time_get, .set = share_tun_time_set },
+	{ .name = "Mem.ShareScanGHz", .min = 0, .max = 1000,
+	  .get = share_tun_ghz_get, .set = share_tun_ghz_set },
+};
+
+static void share_tunables_unregister(unsigned int n)
+{
+	while (n--)
+		vmem_tunable_unregister(&share_tunables[n]);
+}
+
+static int share_tunables_register(void)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(share_tunables); i++) {
+		r = vmem_tunable_register(&share_tunables[i]);
+		if (r) {
+			share_tunables_unregister(i);
+			return r;
+		}
+	}
+	return 0;
+}
 
 /* ---------------------------------------------------------------------- */
 /* State                                                                   */
@@ -821,6 +878,28 @@ void vmem_share_vm_free(struct vmem_vm *vm)
 	vm->share = NULL;
 }
 
+void vmem_share_set_enable(struct vmem_vm *vm, bool on)
+{
+	struct vmem_share_vm *sv = to_sv(vm);
+
+	mutex_lock(&vmem_share_lock);
+	if (sv->enable != on) {
+		sv->enable = on;
+		sv->quiet_passes = 0;
+	}
+	mutex_unlock(&vmem_share_lock);
+}
+
+bool vmem_share_enabled(struct vmem_vm *vm)
+{
+	bool on;
+
+	mutex_lock(&vmem_share_lock);
+	on = to_sv(vm)->enable;
+	mutex_unlock(&vmem_share_lock);
+	return on;
+}
+
 int vmem_share_ioctl(struct vmem_vm *vm, struct vmem_pshare *ps)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
@@ -1024,13 +1103,20 @@ DEFINE_SHOW_ATTRIBUTE(vmem_share);
 
 int vmem_share_init(void)
 {
+	int r;
+
 	vmem_zero_frame = vmem_alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!vmem_zero_frame)
 		return -ENOMEM;
 	vmem_share_task = kthread_run(vmem_share_thread, NULL, "vmem_share");
 	if (IS_ERR(vmem_share_task)) {
-		int r = PTR_ERR(vmem_share_task);
-
+		r = PTR_ERR(vmem_share_task);
+		vmem_free_page(vmem_zero_frame);
+		return r;
+	}
+	r = share_tunables_register();
+	if (r) {
+		kthread_stop(vmem_share_task);
 		vmem_free_page(vmem_zero_frame);
 		return r;
 	}
@@ -1044,6 +1130,7 @@ int vmem_share_init(void)
 void vmem_share_exit(void)
 {
 	debugfs_remove(vmem_share_dentry);
+	share_tunables_unregister(ARRAY_SIZE(share_tunables));
 	kthread_stop(vmem_share_task);
 	WARN_ON(vmem_nr_frames || vmem_zero_refs);
 	vmem_free_page(vmem_zero_frame);

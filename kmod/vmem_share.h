@@ -208,6 +208,15 @@ void vmem_share_vm_publish(struct vmem_vm *vm);
 void vmem_share_vm_remove(struct vmem_vm *vm);
 void vmem_share_vm_free(struct vmem_vm *vm);
 
+/*
+ * pshare.enable from the control plane (netlink VM_SET): the same switch
+ * as VMEM_PSHARE's, so the VMM and the administrator never disagree on
+ * whether the daemon merges the VM's pages.  Take vmem_share_lock: call
+ * with no sharing lock held (the pool tree's mutex may be).
+ */
+void vmem_share_set_enable(struct vmem_vm *vm, bool on);
+bool vmem_share_enabled(struct vmem_vm *vm);
+
 /* VMEM_PSHARE on the VM fd. */
 struct vmem_pshare;
 int vmem_share_ioctl(struct vmem_vm *vm, struct vmem_pshare *ps);

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The launcher's selftests (included by Makefile): launcher_* test the
-# userspace machine (userspace/run/, userspace/lib/) without a VM;
+# userspace machine (userspace/run/, userspace/lib/), without a VM or with
+# tiny flat guests (launcher_flat, launcher_pool: the resource options);
+# tunable_cli runs `vmem tunable`;
 # boot_* boot the Linux guest of scripts/guest/ with `vmem run` (the
 # harness puts it in /guest and the tool in /bin).
 
@@ -9,7 +11,8 @@
 .DEFAULT_GOAL := all
 
 LAUNCHER_TESTS := launcher_boot launcher_devices launcher_cli \
-	launcher_flat boot_linux boot_console boot_ends
+	launcher_flat launcher_pool tunable_cli boot_linux boot_console \
+	boot_ends
 
 LAUNCHER_DIR  := $(top)/userspace
 LAUNCHER_SRCS := $(wildcard $(LAUNCHER_DIR)/run/*.c) \
@@ -26,5 +29,7 @@ $(OUT)/launcher/%.o: $(LAUNCHER_DIR)/%.c
 $(addprefix $(OUT)/,$(LAUNCHER_TESTS:=.o)): CPPFLAGS += $(LAUNCHER_CPPFLAGS)
 $(addprefix $(OUT)/,$(LAUNCHER_TESTS)): $(LAUNCHER_OBJS) $(LAUNCHER_HELPERS)
 $(addprefix $(OUT)/,$(LAUNCHER_TESTS)): LDFLAGS += -pthread
+# launcher_pool checks what vmem run set through raw netlink too.
+$(OUT)/launcher_pool: $(OUT)/nl_util.o
 
 -include $(LAUNCHER_OBJS:.o=.d) $(LAUNCHER_HELPERS:.o=.d)

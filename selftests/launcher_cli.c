@@ -5,9 +5,11 @@
  * input is checked before the hypervisor is touched).  Uses the guest
  * kernel of scripts/guest/ where a real bzImage is needed.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "launcher_util.h"
@@ -187,6 +189,98 @@ static int test_flat_outside_memory(void)
 	return ret;
 }
 
+/* `vmem run --flat /x ... 16M` plus @extra: a usage error naming @text. */
+static int expect_usage(const char *const extra[], const char *text)
+{
+	const char *argv[24] = { "vmem", "run", "--flat", "/x", "--load-addr",
+				 "0x100000", "--entry", "0x100000",
+				 "--memory", "16M" };
+	unsigned int n = 10, i;
+
+	for (i = 0; extra[i] && n < 23; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	return expect_run(argv, 2, text);
+}
+
+#define USAGE(text, ...) \
+	EXPECT_EQ(expect_usage((const char *const[]){ __VA_ARGS__, NULL }, \
+			       (text)), VT_PASS)
+
+static int test_resource_usage_errors(void)
+{
+	USAGE("bad --reservation '12Q'", "--reservation", "12Q");
+	USAGE("bad --reservation '-4M'", "--reservation", "-4M");
+	USAGE("bad --limit 'lots'", "--limit", "lots");
+	USAGE("bad shares 'medium'", "--shares", "medium");
+	USAGE("bad shares '0'", "--shares", "0");
+	USAGE("bad --pshare 'maybe'", "--pshare", "maybe");
+	USAGE("bad --salt 'pepper'", "--salt", "pepper");
+	USAGE("bad --salt '-1'", "--salt", "-1");
+	USAGE("bad --pool ''", "--pool", "");
+	USAGE("bad --pool", "--pool", "a_pool_name_far_too_long_for_vmem");
+	USAGE("bad --name 'two words'", "--name", "two words");
+	USAGE("bad --name", "--name", "a_vm_name_far_too_long_for_vmem_");
+	USAGE("--pool given twice", "--pool", "a", "--pool", "b");
+	USAGE("--salt given twice", "--salt", "1", "--salt", "1");
+	USAGE("--reservation 32 MiB is more than --memory (16 MiB)",
+	      "--reservation", "32M");
+	USAGE("--limit 4 MiB is below --reservation 8 MiB",
+	      "--reservation", "8M", "--limit", "4M");
+	USAGE("are for the vmem backend", "--backend", "kvm", "--pool", "a");
+	USAGE("are for the vmem backend", "--backend", "kvm", "--salt", "3");
+	USAGE("bad --swap-file ''", "--swap-file", "");
+	return VT_PASS;
+}
+
+/* Checked before the hypervisor is touched: no VM needed. */
+static int test_swap_file_not_regular(void)
+{
+	const char *const a[] = { "vmem", "run", "--flat", "/x",
+				  "--load-addr", "0x100000", "--entry",
+				  "0x100000", "--memory", "16M",
+				  "--swap-file", "/dev/null", NULL };
+	const char *const b[] = { "vmem", "run", "--flat", "/x",
+				  "--load-addr", "0x100000", "--entry",
+				  "0x100000", "--memory", "16M",
+				  "--swap-file", "/tmp", NULL };
+	const char *const c[] = { "vmem", "run", "--flat", "/x",
+				  "--load-addr", "0x100000", "--entry",
+				  "0x100000", "--memory", "16M",
+				  "--swap-file", "/nonexistent/dir/vswp", NULL };
+
+	EXPECT_EQ(expect_run(a, 1, "swap file /dev/null: not a regular file"),
+		  VT_PASS);
+	EXPECT_EQ(expect_run(b, 1, "cannot open swap file /tmp"), VT_PASS);
+	EXPECT_EQ(expect_run(c, 1, "cannot open swap file /nonexistent"),
+		  VT_PASS);
+	return VT_PASS;
+}
+
+/* A swap file the launcher created goes away when the guest never ran. */
+static int test_swap_file_removed_when_not_started(void)
+{
+	const char *sw = "/tmp/launcher_cli.vswp";
+	const char *const a[] = { "vmem", "run", "--flat",
+				  "/nonexistent/flat.bin", "--load-addr",
+				  "0x100000", "--entry", "0x100000",
+				  "--memory", "16M", "--swap-file", sw, NULL };
+	struct stat st;
+	int fd;
+
+	unlink(sw);
+	EXPECT_EQ(expect_run(a, 1, "No such file"), VT_PASS);
+	EXPECT_ERRNO(access(sw, F_OK), ENOENT);
+	/* One that existed before stays. */
+	ASSERT_OK(fd = open(sw, O_WRONLY | O_CREAT | O_TRUNC, 0640));
+	close(fd);
+	EXPECT_EQ(expect_run(a, 1, "No such file"), VT_PASS);
+	EXPECT_OK(stat(sw, &st));
+	EXPECT_EQ(st.st_mode & 0777, 0640);
+	unlink(sw);
+	return VT_PASS;
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(help),
 	VT_CASE(unknown_option),
@@ -199,6 +293,9 @@ static const struct vt_case cases[] = {
 	VT_CASE(memory_too_small),
 	VT_CASE(initrd_larger_than_memory),
 	VT_CASE(flat_outside_memory),
+	VT_CASE(resource_usage_errors),
+	VT_CASE(swap_file_not_regular),
+	VT_CASE(swap_file_removed_when_not_started),
 };
 
 VT_MAIN(cases, setup, NULL)

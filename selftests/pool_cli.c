@@ -3,8 +3,9 @@
  * pool_cli - the netlink subcommands of the vmem tool: `vmem pool`,
  * `vmem vm`, `vmem stats [--json]`, `vmem top --batch`: help, usage
  * errors (exit 2), a refusal that names the pool and the amount (exit
- * 1), the listings, and an unprivileged user who may read but not
- * change.  Needs the tool (/bin/vmem or $VMEM_TOOL), /dev/vmem, root.
+ * 1), the listings, `vmem vm set --pshare` and VMEM_PSHARE as one
+ * switch, and an unprivileged user who may read but not change.  Needs
+ * the tool (/bin/vmem or $VMEM_TOOL), /dev/vmem, root.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +110,7 @@ static int test_pools_and_refusal(void)
 static int test_vm_commands(void)
 {
 	struct vmem_memslot ms = { .slot = 0, .gpa = 0, .size = 16 << 20 };
+	struct vmem_pshare ps = { 0 };
 	struct vt_vm *vm;
 	char id[16];
 	int vm_id;
@@ -123,6 +125,14 @@ static int test_vm_commands(void)
 	TOOL(0, "reservation 8 MiB", "vm", "set", id, "--reservation", "8M",
 	     "--shares", "high", "--pshare", "off");
 	TOOL(0, "cli_a", "vm", "ls");
+	/* --pshare is the sharing engine's switch, VMEM_PSHARE's too. */
+	ps.flags = 0;
+	ASSERT_OK(ioctl(vm->fd, VMEM_PSHARE, &ps));
+	EXPECT_EQ(ps.enable, 0);
+	ps.flags = VMEM_PSHARE_SET_ENABLE;
+	ps.enable = 1;
+	ASSERT_OK(ioctl(vm->fd, VMEM_PSHARE, &ps));
+	TOOL(0, "pshare on", "vm", "set", id, "--shares", "low");
 	TOOL(0, "MEMSZ", "top", "-b", "-n", "1");
 	TOOL(1, "invalid", "vm", "set", id, "--reservation", "1G");
 	TOOL(1, "in use", "pool", "rm", "cli_a");

@@ -8,7 +8,7 @@
 #                     pvpanic modules of that kernel
 #   OUTDIR/cmdline    the kernel command line the demo and tests use
 # SERIES defaults to 6.1.  The guest's behaviour is chosen on its command
-# line with guest=MODE (see guest-init.sh): demo (default), shell, panic,
+# line with guest=MODE (see guest-init.sh): demo (default), wait, shell, panic,
 # reboot, halt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

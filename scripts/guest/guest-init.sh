@@ -3,6 +3,9 @@
 # The kernel passes unknown command-line words like guest=MODE to init as
 # environment variables; MODE:
 #   demo    (default) banner, uname -a, head -3 /proc/meminfo, power off
+#   wait    as demo, but then stay up until a line "poweroff" arrives on
+#           the console (make run keeps two guests up while vmem shares
+#           their pages, then stops them through their consoles)
 #   shell   banner, then an interactive shell on the console; its exit
 #           powers off
 #   panic   banner, then crash the kernel (sysrq c): pvpanic reports it
@@ -25,6 +28,18 @@ demo)
 	uname -a
 	echo '$ head -3 /proc/meminfo'
 	head -3 /proc/meminfo
+	echo "vmem-guest: powering off"
+	poweroff -f
+	;;
+wait)
+	echo '$ uname -a'
+	uname -a
+	echo '$ head -3 /proc/meminfo'
+	head -3 /proc/meminfo
+	echo "vmem-guest: up; waiting for \"poweroff\" on the console"
+	while read -r line; do
+		[ "$line" = poweroff ] && break
+	done
 	echo "vmem-guest: powering off"
 	poweroff -f
 	;;

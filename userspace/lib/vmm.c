@@ -148,6 +148,11 @@ int vmm_vm_stats(struct vmm_vm *vm, struct vmm_vm_stats *st)
 	return vm->ops->stats(vm, st);
 }
 
+int vmm_vm_fd(const struct vmm_vm *vm)
+{
+	return vm->vm_fd;
+}
+
 int vmm_vcpu_create(struct vmm_vm *vm, unsigned int id,
 		    struct vmm_vcpu **vcpup)
 {

@@ -133,6 +133,13 @@ int vmm_vm_supported_cpuid(struct vmm_vm *vm, struct vmem_cpuid_entry *ents,
 /* Memory statistics; -EOPNOTSUPP on KVM. */
 int vmm_vm_stats(struct vmm_vm *vm, struct vmm_vm_stats *st);
 
+/*
+ * The VM fd, for the backend's own ioctls that this layer does not wrap
+ * (vmem's VM id, name, page sharing, swap file).  Owned by @vm: do not
+ * close it.
+ */
+int vmm_vm_fd(const struct vmm_vm *vm);
+
 int vmm_vcpu_create(struct vmm_vm *vm, unsigned int id,
 		    struct vmm_vcpu **vcpup);
 

@@ -199,6 +199,16 @@ int machine_create(struct machine *m, const struct run_config *cfg)
 	}
 	if (setup_cpuid(m))
 		return RUN_EXIT_ERROR;
+	/*
+	 * Before the loader touches guest memory: pages are charged and
+	 * scanned for sharing under the settings the VM has then, and an
+	 * admission refusal costs no copying.
+	 */
+	if (cfg->vm_setup) {
+		ret = cfg->vm_setup(m->vm, cfg->vm_setup_arg);
+		if (ret)
+			return ret;
+	}
 	if (machine_load_guest(m, cfg, &regs, &sregs))
 		return RUN_EXIT_ERROR;
 	ret = vmm_vcpu_set_sregs(m->vcpu, &sregs);

@@ -60,6 +60,15 @@ struct run_config {
 	bool stats;
 	bool verbose;
 	uint64_t t0_ns;			/* launch, CLOCK_MONOTONIC */
+	/*
+	 * Called once the VM has its memory slots and vCPU, before the
+	 * guest is loaded into memory or runs: the command line's resource
+	 * settings (pool, reservation, page sharing...), which need the
+	 * control plane this directory does not link.  0, or RUN_EXIT_*
+	 * with a message printed.  May be NULL.
+	 */
+	int (*vm_setup)(struct vmm_vm *vm, void *arg);
+	void *vm_setup_arg;
 };
 
 enum machine_end {

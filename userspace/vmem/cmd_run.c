@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "machine.h"
 #include "parse.h"
+#include "run_res.h"
 
 #define DEFAULT_CMDLINE	"console=ttyS0"
 
@@ -38,7 +39,20 @@ static void run_usage(FILE *out)
 "                         64 when the kernel has a 64-bit entry, and for\n"
 "                         flat images)\n"
 "  -m, --memory SIZE      guest RAM, e.g. 256M, 2G (required)\n"
-"  -n, --name NAME        a name for the VM, shown in messages\n"
+"  -n, --name NAME        the VM's name: in messages and in 'vmem vm ls'\n"
+"                         (1-31 of A-Z a-z 0-9 . _ : -)\n"
+"\n"
+"Resources (vmem backend; sizes like 512M, 2G, or MiB; see 'vmem vm'):\n"
+"      --pool NAME        start the VM in this resource pool (default root)\n"
+"      --reservation SIZE memory guaranteed to the VM (default 0); refused,\n"
+"                         before the guest runs, if the pool cannot admit it\n"
+"      --limit SIZE|unlimited  most the VM may consume (default unlimited)\n"
+"      --shares S         low, normal (default), high or a number\n"
+"      --pshare on|off    transparent page sharing (default on)\n"
+"      --salt N           share pages only with VMs of the same salt\n"
+"                         (default: a random salt, sharing within the VM)\n"
+"      --swap-file PATH   vmem's hypervisor-swap file for the VM, created\n"
+"                         (mode 0600) if missing; a regular file\n"
 "\n"
 "Hypervisor:\n"
 "      --backend NAME     vmem (default) or kvm: the same machine on the\n"
@@ -59,10 +73,10 @@ static void run_usage(FILE *out)
 "  -h, --help             show this help\n"
 "\n"
 "Exit status: 0 the guest powered off (or halted for good); N from\n"
-"--reboot-status when it reset; 1 an error (bad input, hypervisor);\n"
-"2 bad usage; 3 the guest kernel panicked (pvpanic); 4 the guest\n"
-"triple-faulted; 128+N stopped by signal N.  See\n"
-"Documentation/launcher.rst.\n",
+"--reboot-status when it reset; 1 an error (bad input, hypervisor,\n"
+"an admission refusal); 2 bad usage; 3 the guest kernel panicked\n"
+"(pvpanic); 4 the guest triple-faulted; 128+N stopped by signal N.\n"
+"See Documentation/launcher.rst.\n",
 		(unsigned long long)BOOT_STACK_TOP);
 }
 
@@ -85,7 +99,8 @@ static int bad(const char *fmt, const char *arg)
 	return VMEM_EXIT_USAGE;
 }
 
-static int parse_args(int argc, char **argv, struct run_config *cfg)
+static int parse_args(int argc, char **argv, struct run_config *cfg,
+		      struct run_res *res)
 {
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -104,6 +119,14 @@ static int parse_args(int argc, char **argv, struct run_config *cfg)
 		{ "tsc-khz", required_argument, NULL, OPT_TSC_KHZ },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "pool", required_argument, NULL, RUN_RES_OPT_POOL },
+		{ "reservation", required_argument, NULL,
+		  RUN_RES_OPT_RESERVATION },
+		{ "limit", required_argument, NULL, RUN_RES_OPT_LIMIT },
+		{ "shares", required_argument, NULL, RUN_RES_OPT_SHARES },
+		{ "pshare", required_argument, NULL, RUN_RES_OPT_PSHARE },
+		{ "salt", required_argument, NULL, RUN_RES_OPT_SALT },
+		{ "swap-file", required_argument, NULL, RUN_RES_OPT_SWAP_FILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -178,6 +201,18 @@ static int parse_args(int argc, char **argv, struct run_config *cfg)
 			else
 				cfg->tsc_khz = (long long)v;
 			break;
+		case RUN_RES_OPT_POOL:
+		case RUN_RES_OPT_RESERVATION:
+		case RUN_RES_OPT_LIMIT:
+		case RUN_RES_OPT_SHARES:
+		case RUN_RES_OPT_PSHARE:
+		case RUN_RES_OPT_SALT:
+		case RUN_RES_OPT_SWAP_FILE:
+			if (run_res_parse(res, c, optarg)) {
+				usage_hint();
+				return VMEM_EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			return VMEM_EXIT_OK;
@@ -204,6 +239,12 @@ static int parse_args(int argc, char **argv, struct run_config *cfg)
 			   "");
 	if (cfg->backend == VMM_BACKEND_KVM && cfg->vm_flags)
 		return bad("%s--mmu is for the vmem backend", "");
+	res->name = cfg->name;
+	if (run_res_check(res, cfg->memory,
+			  cfg->backend == VMM_BACKEND_VMEM)) {
+		usage_hint();
+		return VMEM_EXIT_USAGE;
+	}
 	if (!cfg->cmdline)
 		cfg->cmdline = DEFAULT_CMDLINE;
 	return -1;
@@ -212,25 +253,38 @@ static int parse_args(int argc, char **argv, struct run_config *cfg)
 static int run_run(int argc, char **argv)
 {
 	struct run_config cfg;
+	struct run_res res;
 	struct machine *m;
+	bool started = false;
 	int ret;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.t0_ns = pit_monotonic_ns();
 	cfg.tsc_khz = -1;
-	ret = parse_args(argc, argv, &cfg);
+	run_res_init(&res);
+	ret = parse_args(argc, argv, &cfg, &res);
 	if (ret >= 0)
 		return ret;
 	run_msg_set_name(cfg.name);
+	if (cfg.backend == VMM_BACKEND_VMEM) {
+		cfg.vm_setup = run_res_apply;
+		cfg.vm_setup_arg = &res;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		cmd_err(&cmd_run, "out of memory");
 		return VMEM_EXIT_ERROR;
 	}
-	ret = machine_create(m, &cfg);
+	/* Input first, as with the images: nothing touched on failure. */
+	ret = run_res_open_swap(&res) ? RUN_EXIT_ERROR : 0;
 	if (!ret)
+		ret = machine_create(m, &cfg);
+	if (!ret) {
+		started = true;
 		ret = machine_run(m);
+	}
 	machine_destroy(m);
+	run_res_close(&res, started);
 	free(m);
 	return ret;
 }

@@ -21,6 +21,7 @@ static const struct vmem_cmd *const commands[] = {
 	&cmd_run,
 	&cmd_stats,
 	&cmd_top,
+	&cmd_tunable,
 	&cmd_version,
 	&cmd_vm,
 };

@@ -15,6 +15,7 @@ extern const struct vmem_cmd cmd_pool;
 extern const struct vmem_cmd cmd_vm;
 extern const struct vmem_cmd cmd_stats;
 extern const struct vmem_cmd cmd_top;
+extern const struct vmem_cmd cmd_tunable;
 
 /* Open the family or say why not; 0 or VMEM_EXIT_ERROR. */
 int cli_nl_open(const struct vmem_cmd *cmd, struct vmem_nl **nl);
