@@ -148,6 +148,8 @@ int vmem_msr_set(struct vmem_vcpu *vcpu, u32 index, u64 data, bool host);
 /* x86/walk.c: copy at a guest-linear address for @access (VMEM_ACC_*). */
 int vmem_guest_virt_access(struct vmem_vcpu *vcpu, u64 gva, void *buf,
 			   unsigned int len, u32 access, u64 *fault);
+/* x86/walk.c: @len bytes at CS:RIP within one page (decode.c's fast check). */
+int vmem_fetch_rip_bytes(struct vmem_vcpu *vcpu, u8 *buf, unsigned int len);
 
 /* vmem_vcpu.c */
 struct vmem_sregs;
