@@ -114,6 +114,9 @@ struct vmem_backend_ops {
 	int (*set_msr)(struct vmem_vcpu *vcpu, u32 index, u64 data);
 	/* Current CPL, from the hidden SS/CS state. */
 	int (*get_cpl)(struct vmem_vcpu *vcpu);
+	/* The guest's CR8 (TPR), for the run area after every exit: the
+	 * one control register the VMM needs there, so no get_sregs. */
+	u64 (*get_cr8)(struct vmem_vcpu *vcpu);
 
 	/* Events: may the guest take an external interrupt / NMI now, and
 	 * ask for an exit when it can. */

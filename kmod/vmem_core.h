@@ -111,6 +111,16 @@ void vmem_vcpu_free(struct vmem_vcpu *vcpu);
 struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn);
 /* Also says whether the page may be mapped writable (see vmem_mem.c). */
 struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 gfn, bool *writable);
+/*
+ * Large first touch (vmem_mem.c): 2 MiB ranges of 512 frames.  The TDP
+ * fault path populates through __vmem_p2m_get_guest() and maps a 2 MiB
+ * leaf where __vmem_p2m_large_ok() says so.  Callers hold slots_lock.
+ */
+#define VMEM_LARGE_ORDER	9
+#define VMEM_LARGE_PAGES	(1u << VMEM_LARGE_ORDER)
+bool vmem_mem_may_populate_large(struct vmem_vm *vm, u64 gfn);
+struct page *__vmem_p2m_get_guest(struct vmem_vm *vm, u64 gfn, bool *writable);
+bool __vmem_p2m_large_ok(struct vmem_vm *vm, u64 gfn);
 int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);	/* enum vmem_gpa_kind */
 int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms);
 int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma);
@@ -148,6 +158,8 @@ int vmem_msr_set(struct vmem_vcpu *vcpu, u32 index, u64 data, bool host);
 /* x86/walk.c: copy at a guest-linear address for @access (VMEM_ACC_*). */
 int vmem_guest_virt_access(struct vmem_vcpu *vcpu, u64 gva, void *buf,
 			   unsigned int len, u32 access, u64 *fault);
+/* x86/walk.c: @len bytes at CS:RIP within one page (decode.c's fast check). */
+int vmem_fetch_rip_bytes(struct vmem_vcpu *vcpu, u8 *buf, unsigned int len);
 
 /* vmem_vcpu.c */
 struct vmem_sregs;

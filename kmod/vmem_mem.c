@@ -17,6 +17,14 @@
  * derived mapping (TDP faults, VMM-mapping faults, guest copies) across
  * the p2m lookup and the installation, and for write by SET_MEMSLOT, so
  * deleting a slot never races with a fault populating it.
+ *
+ * Large first touch: the guest's first access to an untouched 2 MiB range
+ * of a hardware-MMU VM populates the whole range from one order-9 block
+ * (vmem_mem_may_populate_large() decides), so the TDP MMU can map it with
+ * one 2 MiB leaf, as KVM does with transparent huge pages.  The block is
+ * split at once: the p2m holds 512 ordinary pages that sharing, copy-on-
+ * write, swap and teardown free one by one, and the 2 MiB leaf lasts only
+ * while the 512 entries stay private and contiguous (__vmem_p2m_large_ok()).
  */
 #define pr_fmt(fmt) "vmem: " fmt
 
@@ -24,8 +32,10 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -36,6 +46,11 @@
 #include "vmem_core.h"
 #include "vmem_share.h"
 #include "vmem_vm.h"
+
+static bool large_pages = true;
+module_param(large_pages, bool, 0644);
+MODULE_PARM_DESC(large_pages,
+		 "back an untouched 2 MiB range of a hardware-MMU VM with one 2 MiB block at the guest's first touch (default true)");
 
 /* ---------------------------------------------------------------------- */
 /* Slots                                                                   */
@@ -96,6 +111,20 @@ enum vmem_gpa_kind vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa)
 int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa)
 {
 	return vmem_slot_kind(vmem_slot_find(vm, gpa >> PAGE_SHIFT));
+}
+
+/*
+ * Whether the 2 MiB-aligned range from @base lies in one slot the guest
+ * may write and the VMM has not asked to keep small.  Caller holds
+ * slots_lock.
+ */
+static bool vmem_slot_allows_large(struct vmem_vm *vm, u64 base)
+{
+	struct vmem_slot *s = vmem_slot_find(vm, base);
+
+	return s && !(s->flags & (VMEM_MEMSLOT_READONLY |
+				  VMEM_MEMSLOT_SMALL_PAGES)) &&
+	       base + VMEM_LARGE_PAGES - s->base_gfn <= s->npages;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -228,6 +257,131 @@ out_free:
 out_uncharge:
 	vmem_mem_uncharge(vm, 1);
 	return ERR_PTR(r);
+}
+
+/*
+ * The one large-page policy: may the guest's first touch of @gfn
+ * populate its whole 2 MiB range?  Only on hardware-MMU VMs (the shadow
+ * MMU maps 4 KiB), with the large_pages parameter on, in a slot that
+ * allows it (vmem_slot_allows_large()), and only if no frame of the range
+ * is backed yet: a range the VMM or the guest already touched stays
+ * 4 KiB, so nothing is ever allocated twice.  Caller holds slots_lock.
+ */
+bool vmem_mem_may_populate_large(struct vmem_vm *vm, u64 gfn)
+{
+	u64 base = ALIGN_DOWN(gfn, VMEM_LARGE_PAGES);
+	unsigned long idx = base;
+
+	if (!READ_ONCE(large_pages) || vm->mmu_mode != VMEM_VM_MMU_HW)
+		return false;
+	if (!vmem_slot_allows_large(vm, base))
+		return false;
+	return !xa_find(&vm->p2m, &idx, base + VMEM_LARGE_PAGES - 1,
+			XA_PRESENT);
+}
+
+/*
+ * Back the untouched 2 MiB range from @base with one zeroed order-9
+ * block, split into 512 independent pages.  Frames someone else
+ * populated meanwhile keep their page, and the rest of the block is
+ * freed page by page; that, or no block at all (-ENOMEM, or -EAGAIN
+ * when the charge does not fit: the caller falls back to 4 KiB), only
+ * costs the range its 2 MiB leaf.  Every page stored counts as granted
+ * at once, as ESX counts a large page.
+ * The 512 pages are charged up front without reclaim (reclaim.h): a
+ * range that does not fit under the VM's and its pools' limits and the
+ * root's free memory at once is backed 4 KiB at a time instead, so a VM
+ * near its limit never reclaims (or swaps) to make room for a large
+ * page.  Caller holds slots_lock.
+ */
+static int vmem_p2m_populate_large(struct vmem_vm *vm, u64 base)
+{
+	/* Fragmented memory must not stall a fault: fail fast, quietly. */
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NORETRY |
+			  __GFP_NOWARN;
+	unsigned int i, stored = 0;
+	struct page *block;
+
+	if (vmem_mem_charge_try(vm, VMEM_LARGE_PAGES))
+		return -EAGAIN;
+	block = vmem_alloc_pages_node(NUMA_NO_NODE, gfp, VMEM_LARGE_ORDER);
+	if (!block) {
+		vmem_mem_uncharge(vm, VMEM_LARGE_PAGES);
+		return -ENOMEM;
+	}
+	split_page(block, VMEM_LARGE_ORDER);
+
+	xa_lock(&vm->p2m);
+	for (i = 0; i < VMEM_LARGE_PAGES; i++) {
+		/* May drop the lock to allocate nodes, as in __vmem_p2m_get(). */
+		void *old = __xa_cmpxchg(&vm->p2m, base + i, NULL, block + i,
+					 GFP_KERNEL_ACCOUNT);
+
+		if (!old) {
+			stored++;
+			continue;
+		}
+		if (xa_is_err(old))
+			break;
+		vmem_free_page(block + i);
+	}
+	xa_unlock(&vm->p2m);
+	for (; i < VMEM_LARGE_PAGES; i++)
+		vmem_free_page(block + i);
+	if (stored < VMEM_LARGE_PAGES)
+		vmem_mem_uncharge(vm, VMEM_LARGE_PAGES - stored);
+	atomic_long_add(stored, &vm->granted);
+	return 0;
+}
+
+/*
+ * The guest's access to @gfn through the TDP MMU: as __vmem_p2m_get(),
+ * with a large first touch where the policy allows one.
+ */
+struct page *__vmem_p2m_get_guest(struct vmem_vm *vm, u64 gfn, bool *writable)
+{
+	if (vmem_mem_may_populate_large(vm, gfn))
+		vmem_p2m_populate_large(vm, ALIGN_DOWN(gfn, VMEM_LARGE_PAGES));
+	return __vmem_p2m_get(vm, gfn, writable);
+}
+
+/*
+ * Whether the 2 MiB range holding @gfn may be mapped by one TDP leaf: the
+ * slot allows large pages and the 512 entries are private pages,
+ * physically contiguous from a 2 MiB-aligned frame.  No reference is
+ * taken: the caller holds slots_lock and read vm->mmu_seq before calling,
+ * and maps only if no invalidation ran since, as every change of these
+ * entries invalidates first.
+ */
+bool __vmem_p2m_large_ok(struct vmem_vm *vm, u64 gfn)
+{
+	u64 base = ALIGN_DOWN(gfn, VMEM_LARGE_PAGES);
+	XA_STATE(xas, &vm->p2m, base);
+	unsigned long first = 0;
+	unsigned int n = 0;
+	void *e;
+
+	if (!vmem_slot_allows_large(vm, base))
+		return false;
+
+	rcu_read_lock();
+	xas_for_each(&xas, e, base + VMEM_LARGE_PAGES - 1) {
+		unsigned long p;
+
+		if (xas_retry(&xas, e))
+			continue;
+		if (xas.xa_index != base + n || !vmem_p2m_is_private(e))
+			break;
+		p = page_to_pfn(vmem_p2m_page(e));
+		/* The first frame decides; most ranges fail right here. */
+		if (!n)
+			first = p;
+		if (p != first + n || !IS_ALIGNED(first, VMEM_LARGE_PAGES))
+			break;
+		n++;
+	}
+	rcu_read_unlock();
+	return n == VMEM_LARGE_PAGES;
 }
 
 /* Read access only: see __vmem_p2m_get(). */
@@ -493,7 +647,7 @@ int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms)
 			return -EINVAL;
 	if (ms->slot >= vmem_config.max_memslots)
 		return -EINVAL;
-	if (ms->flags & ~VMEM_MEMSLOT_READONLY)
+	if (ms->flags & ~(VMEM_MEMSLOT_READONLY | VMEM_MEMSLOT_SMALL_PAGES))
 		return -EINVAL;
 	if (!ms->size) {
 		/* A delete carries nothing else. */

@@ -349,6 +349,12 @@ static void vmem_hint_record(struct vmem_vm *vm, struct vmem_hint *self,
 	struct vmem_share_vm *sv = to_sv(vm);
 	struct vmem_hint *h = self;
 
+	/*
+	 * vmem_share_vm_remove() freed the VM's hints: a new one would
+	 * outlive the VM in vmem_hints (a leak, and a stale hint->vm).
+	 */
+	if (sv->removed)
+		return;
 	if (!h) {
 		h = vmem_kzalloc(sizeof(*h), GFP_KERNEL);
 		if (!h)

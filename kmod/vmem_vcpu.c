@@ -649,21 +649,22 @@ static void vmem_sync_out(struct vmem_vcpu *vcpu)
 {
 	struct vmem_run *run = vcpu->run;
 	u32 wanted = READ_ONCE(run->sync_wanted) & VMEM_SYNC_ALL;
-	struct vmem_sregs *sregs = &run->s.sregs;
-	struct vmem_sregs local;
 	u64 rflags = vmem_backend->get_rflags(vcpu);
 
+	/*
+	 * Every exit to the VMM passes here: fill only what the run area
+	 * always carries, and the register sets the VMM asked for.
+	 */
 	if (wanted & VMEM_SYNC_REGS)
 		vmem_get_regs(vcpu, &run->s.regs);
-	if (!(wanted & VMEM_SYNC_SREGS))
-		sregs = &local;
-	vmem_get_sregs(vcpu, sregs);
+	if (wanted & VMEM_SYNC_SREGS)
+		vmem_get_sregs(vcpu, &run->s.sregs);
 
 	run->sync_valid = wanted;
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt = !vcpu->interrupt.pending &&
 				   vmem_backend->interrupt_allowed(vcpu);
-	run->cr8 = sregs->cr8;
+	run->cr8 = vmem_backend->get_cr8(vcpu);
 	run->apic_base = vcpu->apic_base;
 }
 

@@ -14,7 +14,11 @@
 # Environment: VMEM_BUILD (default build/), VMEM_BENCH_TIMEOUT (seconds per
 # program and driver inside the machine, default 900).
 # Output: the tables; raw figures in $VMEM_BUILD/bench/<config>/figures.tsv,
-# the table in table.txt, logs run.console (kernel) and run.tests (output).
+# the tables in table.txt, logs run.console (kernel) and run.tests (output).
+# Two tables per configuration: vmem against KVM per workload, and the
+# paging table (issue #8): each driver's shadow and hardware-assisted
+# paging on a workload with little and one with much page-table activity
+# (Documentation/testing.rst, "Reading make bench").
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/configs.sh"
@@ -106,6 +110,8 @@ make_table() {	# figures.tsv title
 	awk -F'\t' -v title="$2" '
 	{
 		d = $1; w = $2
+		if (w ~ /@/)
+			next	# in the paging table instead (make_paging_table)
 		if (!(w in seen)) { seen[w] = 1; order[++n] = w; unit[w] = $6; what[w] = $7 }
 		k = ++cnt[d, w]
 		v[d, w, k] = $4 / $3; exits[d, w] = $5; have[d, w] = 1
@@ -153,6 +159,54 @@ make_table() {	# figures.tsv title
 	}' "$1"
 }
 
+# The paging table: figures named <workload>@shadow and <workload>@tdp,
+# best of the rounds, with shadow/TDP for each driver and vmem/KVM for
+# each mode.  Nothing when the configuration has no such figures.
+make_paging_table() {	# figures.tsv
+	awk -F'\t' '
+	$2 ~ /@/ {
+		split($2, p, "@"); w = p[1]; m = p[2]; d = $1
+		if (!(w in seen)) { seen[w] = 1; order[++n] = w; unit[w] = $6; what[w] = $7 }
+		v = $4 / $3
+		if (!((d, w, m) in best) || v < best[d, w, m]) best[d, w, m] = v
+	}
+	function t(ns) {
+		if (ns < 1e4) return sprintf("%.0f ns", ns)
+		if (ns < 1e7) return sprintf("%.1f us", ns / 1e3)
+		if (ns < 1e9) return sprintf("%.1f ms", ns / 1e6)
+		return sprintf("%.2f s", ns / 1e9)
+	}
+	function cell(d, w, m) { return ((d, w, m) in best) ? t(best[d, w, m]) : "-" }
+	function ratio(a1, w, m1, a2, m2) {
+		if (!((a1, w, m1) in best) || !((a2, w, m2) in best)) return "-"
+		return sprintf("%.2f", best[a1, w, m1] / best[a2, w, m2])
+	}
+	END {
+		if (!n) exit
+		print ""
+		print "paging (issue #8): time per unit on shadow and hardware-assisted (TDP) paging"
+		printf "%-8s %-4s | %9s %9s %7s | %9s %9s %7s | %8s %8s\n", "", "", \
+			"vmem", "vmem", "shadow/", "KVM", "KVM", "shadow/", "vmem/KVM", "vmem/KVM"
+		printf "%-8s %-4s | %9s %9s %7s | %9s %9s %7s | %8s %8s\n", "workload", "unit", \
+			"shadow", "TDP", "TDP", "shadow", "TDP", "TDP", "shadow", "TDP"
+		for (i = 1; i <= n; i++) {
+			w = order[i]
+			printf "%-8s %-4s | %9s %9s %7s | %9s %9s %7s | %8s %8s\n", w, unit[w], \
+				cell("vmem", w, "shadow"), cell("vmem", w, "tdp"), \
+				ratio("vmem", w, "shadow", "vmem", "tdp"), \
+				cell("kvm", w, "shadow"), cell("kvm", w, "tdp"), \
+				ratio("kvm", w, "shadow", "kvm", "tdp"), \
+				ratio("vmem", w, "shadow", "kvm", "shadow"), \
+				ratio("vmem", w, "tdp", "kvm", "tdp")
+		}
+		print ""
+		for (i = 1; i <= n; i++)
+			printf "  %-8s %s\n", order[i], what[order[i]]
+		print "  shadow/TDP < 1: shadow paging is cheaper for that driver.  vmem: VMEM_VM_MMU_SHADOW"
+		print "  and _HW VMs in one run; KVM: the vendor module loaded with npt/ept=0, then =1."
+	}' "$1"
+}
+
 # ---- one machine ----------------------------------------------------------
 run_config() {	# name series emu cpu params kvm
 	local name=$1 series=$2 emu=$3 cpu=$4 params=$5 kvm=$6
@@ -163,7 +217,7 @@ run_config() {	# name series emu cpu params kvm
 
 	cp "$top/scripts/run-bench.sh" "$dir/extra/bench/"
 	chmod 755 "$dir/extra/bench/run-bench.sh"
-	cp "$build/bench/bin/benches.list" "$dir/extra/bench/"
+	cp "$build/bench/bin/benches.list" "$build/bench/bin/modes.list" "$dir/extra/bench/"
 	while read -r b; do cp "$build/bench/bin/$b" "$dir/extra/bench/"; done \
 		<"$build/bench/bin/benches.list"
 	echo "$bargs" >"$dir/extra/bench/args"
@@ -171,6 +225,11 @@ run_config() {	# name series emu cpu params kvm
 	if [ "$kvm" != "-" ]; then
 		add_ko "$moddir" "$kvm" "$dir/extra/bench/kvm" ||
 			{ echo "bench: $name: KVM side disabled" >&2; : >"$dir/extra/bench/kvm.modules"; }
+		# The vendor module's paging switch, for the paging table.
+		case $kvm in
+		kvm[-_]amd) echo npt >"$dir/extra/bench/kvm.tdp_param" ;;
+		kvm[-_]intel) echo ept >"$dir/extra/bench/kvm.tdp_param" ;;
+		esac
 	fi
 	cp "$build/userspace/vmem" "$dir/extra/bin/" 2>/dev/null
 	cp -r "$build/guest" "$dir/extra/guest" 2>/dev/null
@@ -185,8 +244,9 @@ run_config() {	# name series emu cpu params kvm
 
 	append="vmemtest_mode=bench vmemtest_timeout=${VMEM_BENCH_TIMEOUT:-900} vmemtest_rounds=$rounds"
 	[ "$params" != "-" ] && append+=" vmemtest_params=$params"
-	# Boot, two drivers, each program's time limit, and margin.
-	wall=$((600 + 2 * rounds * $(wc -l <"$dir/extra/bench/benches.list") * ${VMEM_BENCH_TIMEOUT:-900}))
+	# Boot, two drivers (KVM twice for modes.list), each program's time
+	# limit, and margin.
+	wall=$((600 + 3 * rounds * $(wc -l <"$dir/extra/bench/benches.list") * ${VMEM_BENCH_TIMEOUT:-900}))
 	echo "bench: $name: booting ($emu, $cpu, KVM modules: $(paste -sd' ' "$dir/extra/bench/kvm.modules"))"
 	t0=$SECONDS
 	"$top/scripts/boot-$emu.sh" "$top/.cache/kernels/$series/vmlinuz" "$dir/initrd.gz" \
@@ -197,6 +257,7 @@ run_config() {	# name series emu cpu params kvm
 	{
 		make_table "$dir/figures.tsv" \
 			"== $name: $emu $cpu, Linux $rel, vmem params ${params/#-/none}, best of $rounds round(s), benchmark args: ${bargs:-none} =="
+		make_paging_table "$dir/figures.tsv"
 		sed -n 's/^@@BENCH-INFO /  machine: /p' "$dir/output.txt"
 		sed -n 's/^@@BENCH-NOTE /  note: /p' "$dir/output.txt"
 		# A program that failed: its RC line and the first lines it printed

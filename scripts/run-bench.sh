@@ -7,14 +7,21 @@
 # /init has loaded vmem already.  vmem refuses to load while kvm.ko is
 # loaded and refuses to let it load while vmem is, so one round is:
 #   vmem side -> rmmod vmem -> insmod KVM modules -> KVM side ->
-#   rmmod them (reverse order) -> insmod vmem
+#   rmmod them (reverse order) -> [insmod KVM modules with the vendor
+#   module's paging off (npt=0 / ept=0) -> KVM side of the programs in
+#   modes.list -> rmmod them] -> insmod vmem
+# KVM chooses its paging mode per module load, vmem per VM: the programs
+# in modes.list run both of vmem's modes in one go and report which mode
+# KVM was loaded with.
 # With several rounds the drivers alternate, so a slow patch of the host
 # weighs on both; the host keeps the best round.  vmem is loaded
 # again at the end, so /init's final unload still checks it for leaks.
 #
 # Files in /bench:  benches.list (programs, run order), args (extra
 # arguments for every program), kvm.modules (.ko files under /bench/kvm,
-# in load order; empty: no KVM side).  Kernel command line:
+# in load order, the vendor module last; empty: no KVM side), modes.list
+# (programs to run again with KVM's paging off), kvm.tdp_param (the
+# vendor module's paging parameter, npt or ept; absent: no second pass).  Kernel command line:
 # vmemtest_timeout (seconds per program and driver), vmemtest_rounds.
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^vmemtest_$1=//p"; }
 timeout_s=$(arg timeout); : "${timeout_s:=900}"
@@ -42,10 +49,10 @@ hold_stop() {
 	holder=
 }
 
-run_side() {	# driver round
-	local d=$1 r=$2 b rc start end
+run_side() {	# driver round [program list]
+	local d=$1 r=$2 list=${3:-/bench/benches.list} b rc start end
 	hold_start "$d"
-	for b in $(cat /bench/benches.list); do
+	for b in $(cat "$list"); do
 		mark "RUN $d $b round=$r"
 		start=$(cut -d' ' -f1 /proc/uptime)
 		timeout -s KILL "$timeout_s" "/bench/$b" --driver "$d" $args
@@ -56,11 +63,14 @@ run_side() {	# driver round
 	hold_stop
 }
 
-kvm_load() {	# the modules in order; on failure, unload what loaded
-	local m
+kvm_load() {	# [vendor module parameter]; on failure, unload what loaded
+	local m last p
 	kvm_loaded=
+	last=$(tail -n 1 /bench/kvm.modules)
 	for m in $(cat /bench/kvm.modules); do
-		if ! insmod "/bench/kvm/$m"; then
+		p=
+		[ "$m" = "$last" ] && p=$1
+		if ! insmod "/bench/kvm/$m" $p; then
 			mark "NOTE insmod $m failed: no KVM figures"
 			kvm_unload
 			return 1
@@ -107,6 +117,14 @@ while [ "$r" -le "$rounds" ]; do
 			kvm_unload
 		else
 			kvm=
+		fi
+	fi
+	if [ -n "$kvm" ] && [ -s /bench/kvm.tdp_param ] && [ -s /bench/modes.list ]; then
+		tdp_param=$(cat /bench/kvm.tdp_param)
+		mark "NOTE KVM again with $tdp_param=0 for $(paste -sd' ' /bench/modes.list)"
+		if kvm_load "$tdp_param=0"; then
+			run_side kvm "$r" /bench/modes.list
+			kvm_unload
 		fi
 	fi
 	if [ -n "$vmem" ]; then

@@ -10,10 +10,18 @@
  * the tables of what the guest ever touched.
  *
  * The backend supplies the PTE format (struct vmem_tdp_format); the walk
- * is the same for NPT and EPT.  Leaves are 4 KiB; private RAM is mapped
- * writable and executable (no dirty tracking yet); shared and zero frames
- * read-only, so that a guest write faults and breaks sharing; ROM
- * read-only so that writes fault and exit as MMIO.
+ * is the same for NPT and EPT.  Private RAM is mapped writable and
+ * executable (no dirty tracking yet); shared and zero frames read-only,
+ * so that a guest write faults and breaks sharing; ROM read-only so that
+ * writes fault and exit as MMIO.
+ *
+ * Leaves are 4 KiB, or 2 MiB (the format's large_bit at level 2) when the
+ * p2m backs the whole aligned range with private, contiguous frames
+ * (vmem_mem.c's large first touch).  A 2 MiB leaf is only ever installed
+ * in an empty level-2 entry, never over a table, so no table page is
+ * freed while the hardware may still cache it; a zap of any frame in its
+ * range clears the whole leaf, and the faults that follow map 4 KiB if
+ * the range is no longer large-able (a shared or copied frame inside).
  *
  * Concurrency: the hardware walks the tables while we edit them, so every
  * entry is written with one WRITE_ONCE of the whole 64 bits, a new table
@@ -40,6 +48,7 @@
 #define TDP_LEVELS		4
 #define TDP_ENTRIES		512
 #define TDP_ADDR_MASK		GENMASK_ULL(51, 12)
+#define TDP_LARGE_SIZE		(VMEM_LARGE_PAGES * PAGE_SIZE)
 /* Table pages one fault may need (levels 3, 2 and 1). */
 #define TDP_CACHE_MIN		(TDP_LEVELS - 1)
 
@@ -213,20 +222,32 @@ void vmem_tdp_free_cache(struct vmem_vcpu *vcpu)
 
 /*
  * Install the leaf for @gfn -> @hpa, linking tables from the vCPU's
- * cache as needed.  Caller holds mmu_lock.
+ * cache as needed.  With @large (the p2m backs @gfn's whole 2 MiB range
+ * contiguously, so @hpa sits at the same offset in a 2 MiB-aligned
+ * block) the leaf is a 2 MiB one, unless a table is already there.
+ * Caller holds mmu_lock.
  */
-static void tdp_map(struct vmem_vcpu *vcpu, u64 gfn, u64 hpa, bool writable)
+static void tdp_map(struct vmem_vcpu *vcpu, u64 gfn, u64 hpa, bool writable,
+		    bool large)
 {
 	struct vmem_vm *vm = vcpu->vm;
 	struct vmem_tdp *tdp = vm->tdp;
 	const struct vmem_tdp_format *fmt = tdp->fmt;
 	u64 *table = tdp->root;
-	u64 leaf;
+	u64 leaf = fmt->leaf_bits | fmt->ad_bits;
 	int level;
+
+	if (writable)
+		leaf |= fmt->write_bit;
 
 	for (level = TDP_LEVELS; level > 1; level--) {
 		u64 *e = &table[tdp_index(gfn, level)];
 
+		if (level == 2 && large && !tdp_present(fmt, *e)) {
+			WRITE_ONCE(*e, leaf | fmt->large_bit |
+				       (hpa & ~(u64)(TDP_LARGE_SIZE - 1)));
+			return;
+		}
 		if (!tdp_present(fmt, *e)) {
 			struct page *page;
 
@@ -234,28 +255,30 @@ static void tdp_map(struct vmem_vcpu *vcpu, u64 gfn, u64 hpa, bool writable)
 			page = vcpu->mmu_cache[--vcpu->nr_mmu_cache];
 			atomic_long_inc(&vm->overhead);
 			WRITE_ONCE(*e, fmt->table_bits | page_to_phys(page));
+		} else if (tdp_is_leaf(fmt, *e, level)) {
+			/*
+			 * Another vCPU mapped the range large since our p2m
+			 * lookup; the mmu_seq check says it maps this frame.
+			 */
+			return;
 		}
-		/* No large leaves are created, so every table entry links. */
 		table = tdp_table(*e);
 	}
-
-	leaf = fmt->leaf_bits | fmt->ad_bits | hpa;
-	if (writable)
-		leaf |= fmt->write_bit;
-	WRITE_ONCE(table[tdp_index(gfn, 1)], leaf);
+	WRITE_ONCE(table[tdp_index(gfn, 1)], leaf | hpa);
 }
 
 int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct vmem_vm *vm = vcpu->vm;
+	struct vmem_tdp *tdp = vm->tdp;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	enum vmem_gpa_kind kind;
+	bool writable, large;
 	struct page *page;
 	unsigned long seq;
-	bool writable;
 	int r;
 
-	if (!vm->tdp)
+	if (!tdp)
 		return -EINVAL;
 	if (gpa >= BIT_ULL(vmem_config.max_gpa_bits))
 		return VMEM_FAULT_MMIO;
@@ -273,7 +296,7 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 
 	seq = READ_ONCE(vm->mmu_seq);
 	smp_rmb();	/* the p2m lookup after the sequence read */
-	page = __vmem_p2m_get(vm, gfn, &writable);
+	page = __vmem_p2m_get_guest(vm, gfn, &writable);
 	if (IS_ERR(page)) {
 		up_read(&vm->slots_lock);
 		return PTR_ERR(page);
@@ -286,11 +309,15 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 		return r ? r : VMEM_FAULT_RETRY;
 	}
 
+	/* Read-only and shared frames are never in a large-able range. */
+	large = kind == VMEM_GPA_RAM && writable && tdp->fmt->large_bit &&
+		__vmem_p2m_large_ok(vm, gfn);
+
 	spin_lock(&vm->mmu_lock);
 	/* An invalidation ran or runs: the page may be on its way out. */
 	if (!vm->mmu_invalidating && seq == vm->mmu_seq)
 		tdp_map(vcpu, gfn, page_to_phys(page),
-			kind == VMEM_GPA_RAM && writable);
+			kind == VMEM_GPA_RAM && writable, large);
 	spin_unlock(&vm->mmu_lock);
 	up_read(&vm->slots_lock);
 

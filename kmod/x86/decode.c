@@ -457,11 +457,53 @@ modrm:
  * Length of the intercepted instruction at RIP, after checking it is the
  * kind the intercept says (the guest may have rewritten it since).
  */
+/*
+ * The usual encoding of the intercepted instructions that have a fixed
+ * one.  Without prefixes (nothing emits them on these, but they are
+ * legal) each is exactly these bytes, so finding them at RIP gives the
+ * length with one small fetch instead of a 15-byte fetch and a decode:
+ * this is the path of every CPUID, MSR access and hypercall on CPUs
+ * without nrip-save.  Anything else takes the general decode below.
+ */
+static const struct {
+	u8 len;
+	u8 bytes[3];
+} vmem_insn_fixed[] = {
+	[VMEM_INSN_CPUID]	= { 2, { 0x0f, 0xa2 } },
+	[VMEM_INSN_RDMSR]	= { 2, { 0x0f, 0x32 } },
+	[VMEM_INSN_WRMSR]	= { 2, { 0x0f, 0x30 } },
+	[VMEM_INSN_HLT]		= { 1, { 0xf4 } },
+	[VMEM_INSN_VMMCALL]	= { 3, { 0x0f, 0x01, 0xd9 } },
+	[VMEM_INSN_VMCALL]	= { 3, { 0x0f, 0x01, 0xc1 } },
+	[VMEM_INSN_RDTSC]	= { 2, { 0x0f, 0x31 } },
+	[VMEM_INSN_RDTSCP]	= { 3, { 0x0f, 0x01, 0xf9 } },
+	[VMEM_INSN_XSETBV]	= { 3, { 0x0f, 0x01, 0xd1 } },
+};
+
+/* The fixed encoding's length if it is at RIP, else 0. */
+static int vmem_insn_length_fixed(struct vmem_vcpu *vcpu,
+				  unsigned int exit_kind)
+{
+	u8 buf[sizeof(vmem_insn_fixed[0].bytes)];
+	unsigned int len;
+
+	if (exit_kind >= ARRAY_SIZE(vmem_insn_fixed))
+		return 0;
+	len = vmem_insn_fixed[exit_kind].len;
+	if (!len || vmem_fetch_rip_bytes(vcpu, buf, len))
+		return 0;
+	return memcmp(buf, vmem_insn_fixed[exit_kind].bytes, len) ? 0 : len;
+}
+
 int vmem_insn_length(struct vmem_vcpu *vcpu, unsigned int exit_kind)
 {
 	struct vmem_insn insn;
 	bool ok, m0, m1;
 	int r;
+
+	r = vmem_insn_length_fixed(vcpu, exit_kind);
+	if (r)
+		return r;
 
 	r = vmem_insn_decode(vcpu, &insn);
 	if (r > 0 || r == -EFAULT)

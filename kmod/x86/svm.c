@@ -404,6 +404,7 @@ struct vmem_backend_ops vmem_svm_ops __ro_after_init = {
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.get_cpl		= svm_get_cpl,
+	.get_cr8		= svm_get_cr8,
 
 	.interrupt_allowed	= svm_interrupt_allowed,
 	.nmi_allowed		= svm_nmi_allowed,

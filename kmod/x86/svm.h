@@ -502,6 +502,7 @@ int svm_set_debugregs(struct vmem_vcpu *vcpu,
 int svm_get_msr(struct vmem_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct vmem_vcpu *vcpu, u32 index, u64 data);
 int svm_get_cpl(struct vmem_vcpu *vcpu);
+u64 svm_get_cr8(struct vmem_vcpu *vcpu);
 /* Shadow MMU: guest writes of CR0/CR3/CR4 (0, or -EINVAL for #GP). */
 int svm_shadow_set_cr(struct vmem_vcpu *vcpu, int cr, u64 val);
 u64 svm_shadow_get_cr(struct vmem_vcpu *vcpu, int cr);

@@ -427,6 +427,12 @@ int svm_get_cpl(struct vmem_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb->save.cpl;
 }
 
+u64 svm_get_cr8(struct vmem_vcpu *vcpu)
+{
+	/* As svm_get_sregs(): V_INTR_MASKING keeps CR8 in V_TPR. */
+	return to_svm(vcpu)->vmcb->control.int_ctl & SVM_V_TPR_MASK;
+}
+
 static struct svm_vmcb_seg *svm_seg(struct svm_vmcb *vmcb, int which)
 {
 	switch (which) {

@@ -941,6 +941,7 @@ struct vmem_backend_ops vmem_vmx_ops __ro_after_init = {
 	.get_msr		= vmx_get_msr,
 	.set_msr		= vmx_set_msr,
 	.get_cpl		= vmx_get_cpl,
+	.get_cr8		= vmx_get_cr8,
 	.interrupt_allowed	= vmx_interrupt_allowed,
 	.nmi_allowed		= vmx_nmi_allowed,
 	.enable_irq_window	= vmx_enable_irq_window,

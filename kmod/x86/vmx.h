@@ -800,6 +800,7 @@ int vmx_set_debugregs(struct vmem_vcpu *vcpu,
 int vmx_get_msr(struct vmem_vcpu *vcpu, u32 index, u64 *data);
 int vmx_set_msr(struct vmem_vcpu *vcpu, u32 index, u64 data);
 int vmx_get_cpl(struct vmem_vcpu *vcpu);
+u64 vmx_get_cr8(struct vmem_vcpu *vcpu);
 bool vmx_interrupt_allowed(struct vmem_vcpu *vcpu);
 bool vmx_nmi_allowed(struct vmem_vcpu *vcpu);
 void vmx_enable_irq_window(struct vmem_vcpu *vcpu, bool enable);

@@ -551,6 +551,12 @@ void vmx_set_rflags(struct vmem_vcpu *vcpu, u64 rflags)
 	vmx->state_dirty = true;
 }
 
+u64 vmx_get_cr8(struct vmem_vcpu *vcpu)
+{
+	/* CR8 accesses exit (vmx_exit.c), so the VMCS holds no copy. */
+	return to_vmx(vcpu)->cr8;
+}
+
 int vmx_get_cpl(struct vmem_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);

@@ -57,17 +57,24 @@ struct vmem_walk_ctx {
 	int cpl;
 };
 
+static void vmem_walk_ctx_from(struct vmem_vcpu *vcpu,
+			       const struct vmem_sregs *sregs,
+			       struct vmem_walk_ctx *ctx)
+{
+	ctx->cr0 = sregs->cr0;
+	ctx->cr3 = sregs->cr3;
+	ctx->cr4 = sregs->cr4;
+	ctx->efer = sregs->efer;
+	ctx->cpl = vmem_backend->get_cpl(vcpu);
+}
+
 static void vmem_walk_ctx_init(struct vmem_vcpu *vcpu,
 			       struct vmem_walk_ctx *ctx)
 {
 	struct vmem_sregs sregs;
 
 	vmem_get_sregs(vcpu, &sregs);
-	ctx->cr0 = sregs.cr0;
-	ctx->cr3 = sregs.cr3;
-	ctx->cr4 = sregs.cr4;
-	ctx->efer = sregs.efer;
-	ctx->cpl = vmem_backend->get_cpl(vcpu);
+	vmem_walk_ctx_from(vcpu, &sregs, ctx);
 }
 
 static inline bool ctx_long(const struct vmem_walk_ctx *ctx)
@@ -391,4 +398,35 @@ int vmem_write_guest_virt(struct vmem_vcpu *vcpu, u64 gva, const void *buf,
 {
 	return vmem_guest_virt_access(vcpu, gva, (void *)buf, len,
 				      VMEM_ACC_WRITE, fault_addr);
+}
+
+/*
+ * Read @len bytes at CS:RIP as an instruction fetch, all in one page:
+ * the cheap check of an intercepted instruction that has a fixed
+ * encoding (decode.c).  One read of the vCPU's state serves the code
+ * size, CS and the walk.  Returns 0, -E2BIG if the bytes cross a page
+ * (the caller then takes the general fetch), or as
+ * vmem_guest_virt_access().
+ */
+int vmem_fetch_rip_bytes(struct vmem_vcpu *vcpu, u8 *buf, unsigned int len)
+{
+	struct vmem_walk_ctx ctx;
+	struct vmem_sregs sregs;
+	u64 lin, gpa, fault;
+	int r;
+
+	vmem_get_sregs(vcpu, &sregs);
+	vmem_walk_ctx_from(vcpu, &sregs, &ctx);
+	if (ctx_long(&ctx) && sregs.cs.l)
+		lin = vcpu->rip;
+	else if (sregs.cs.db)
+		lin = (u32)(sregs.cs.base + (u32)vcpu->rip);
+	else
+		lin = (u32)(sregs.cs.base + (u16)vcpu->rip);
+	if (offset_in_page(lin) + len > PAGE_SIZE)
+		return -E2BIG;
+	r = vmem_walk(vcpu, &ctx, lin, VMEM_ACC_FETCH, &gpa, &fault, NULL);
+	if (r)
+		return r > 0 ? r : -EFAULT;
+	return vmem_read_guest(vcpu->vm, gpa, buf, len);
 }

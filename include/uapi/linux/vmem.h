@@ -122,6 +122,7 @@ struct vmem_memslot {
 };
 
 #define VMEM_MEMSLOT_READONLY	(1u << 0)	/* guest writes exit as MMIO */
+#define VMEM_MEMSLOT_SMALL_PAGES (1u << 1)	/* never 2 MiB at first touch */
 
 #define VMEM_SET_MEMSLOT	_IOW(VMEMIO, 0x10, struct vmem_memslot)
 
