@@ -25,6 +25,7 @@
 
 #include "vt.h"
 #include "vt_util.h"
+#include "vt_vm.h"
 
 #define PG		4096UL
 #define MEM_SIZE	0x10000UL	/* RAM 0..64 KiB; 0xf0000 is MMIO */
@@ -69,6 +70,8 @@ static int guest_create(struct guest *g, const void *code, size_t len)
 	struct vmem_regs regs;
 
 	memset(g, 0, sizeof(*g));
+	if (vt_require_real_mode(VMEM_VM_MMU_AUTO) != VT_PASS)
+		return VT_SKIP;
 	g->vm = ioctl(dev_fd, VMEM_CREATE_VM, VMEM_VM_MMU_AUTO);
 	if (g->vm < 0 && errno == EOPNOTSUPP)
 		SKIP("no backend that runs VMs");
