@@ -797,7 +797,7 @@ static int test_killed_mid_run(void)
 		close(p[0]);
 		waitpid(pid, &status, 0);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
-			SKIP("no backend that runs VMs");
+			SKIP("the child could not make its real-mode guest (no backend, or no real mode: VMEM_CAP_REAL_MODE)");
 		FAIL("child failed to set up (status %#x)", status);
 	}
 	close(p[0]);
