@@ -1601,10 +1601,13 @@ static void vmx_read_exit(struct vmem_vcpu *vcpu, struct vmx_vcpu *vmx)
 	/*
 	 * The guest may have switched long mode on or off itself (MOV to
 	 * CR0 with PG, without an exit): the "IA-32e mode guest" entry
-	 * control must follow EFER.LMA for the next entry.
+	 * control must follow EFER.LMA for the next entry.  Not on the
+	 * shadow MMU, where CR0.PG writes exit and the VMCS's EFER is not
+	 * the guest's.
 	 */
 	efer = vmcs_read(VMCS_GUEST_EFER);
-	if (!!(efer & EFER_LMA) != !!(vmx->entry & VMX_ENTRY_IA32E))
+	if (!vmx->shadow &&
+	    !!(efer & EFER_LMA) != !!(vmx->entry & VMX_ENTRY_IA32E))
 		vmx_write_efer(vmx, efer);
 }
 
