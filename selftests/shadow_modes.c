@@ -6,8 +6,9 @@
  * with 2 MiB pages and NX; in each, permission faults with their exact
  * error codes and CR2, from ring 0 and from ring 3 (U/S), CR0.WP on and
  * off, accessed and dirty bits set exactly when hardware sets them (A on
- * any access, D on a write, neither on a faulting access), and a page
- * table written through a data mapping of itself and then used.  Real
+ * any access, D on a write, neither on a faulting access), a page table
+ * written through a data mapping of itself and then used, and a CR3
+ * ping-pong between two address spaces with global pages.  Real
  * mode is checked against VMEM_CAP_REAL_MODE.  shadow_tlb.c covers
  * 4-level long mode.
  *
@@ -613,6 +614,73 @@ static int test_pae_2m_pages_nx(void)
 }
 
 /*
+ * A process-switch-like CR3 ping-pong between two address spaces with
+ * CR4.PGE: a non-global translation never survives a MOV to CR3; a
+ * global one may (the architecture allows either) until CR4.PGE is
+ * toggled, which drops it.
+ */
+static int cr3_case(bool pae)
+{
+	unsigned int ng_a[8], ng_b[8], g_b[8], pge_off, after;
+	uint32_t cr4_pge = X86_CR4_PGE;
+	unsigned int r, n = 0;
+	struct vt_pt b;
+	struct sm s;
+
+	if (sm_create(&s, true, pae) != VT_PASS)
+		return VT_FAIL;
+	ASSERT_OK(vt_pt_init(s.vm, &b, pae ? VT_PT_PAE : VT_PT_32BIT));
+	for (unsigned int i = 0; i < LOW_END; i += 4096)
+		ASSERT_OK(vt_pt_map(&b, i, i, VT_PTE_W | VT_PTE_U));
+	/* tva(0) non-global, tva(1) global: A sees data 0/2, B data 1/3. */
+	ASSERT_OK(vt_pt_map(&s.pt, tva(0), s.data[0], VT_PTE_W));
+	ASSERT_OK(vt_pt_map(&s.pt, tva(1), s.data[2], VT_PTE_W | VT_PTE_G));
+	ASSERT_OK(vt_pt_map(&b, tva(0), s.data[1], VT_PTE_W));
+	ASSERT_OK(vt_pt_map(&b, tva(1), s.data[3], VT_PTE_W | VT_PTE_G));
+
+	op(&s, OP_CR4, 0, s.cr4 | cr4_pge);
+	for (r = 0; r < VT_ARRAY_SIZE(ng_a); r++) {
+		op(&s, OP_CR3, 0, s.pt.root);
+		ng_a[r] = op(&s, OP_READ, tva(0), 0);
+		op(&s, OP_READ, tva(1), 0);	/* A's global in the TLB */
+		op(&s, OP_CR3, 0, b.root);
+		ng_b[r] = op(&s, OP_READ, tva(0), 0);
+		g_b[r] = op(&s, OP_READ, tva(1), 0);
+	}
+	/* Still in B: toggling CR4.PGE drops A's global translation. */
+	pge_off = op(&s, OP_CR4, 0, s.cr4);
+	op(&s, OP_CR4, 0, s.cr4 | cr4_pge);
+	after = op(&s, OP_READ, tva(1), 0);
+	if (sm_run(&s) != VT_PASS)
+		return VT_FAIL;
+
+	for (r = 0; r < VT_ARRAY_SIZE(ng_a); r++) {
+		EXPECT_READ(&s, ng_a[r], 0x1000);
+		EXPECT_READ(&s, ng_b[r], 0x1001);
+		EXPECT_NO_FAULT(&s, g_b[r]);
+		EXPECT_TRUE(s.res[g_b[r]].value == 0x1002 ||
+			    s.res[g_b[r]].value == 0x1003);
+		n += s.res[g_b[r]].value == 0x1002;
+	}
+	vt_diag("%s: A's global page seen after %u of %zu switches to B",
+		pae ? "PAE" : "32-bit", n, VT_ARRAY_SIZE(ng_a));
+	EXPECT_NO_FAULT(&s, pge_off);
+	EXPECT_READ(&s, after, 0x1003);
+	vm_free(s.vm);
+	return VT_PASS;
+}
+
+static int test_cr3_switch_global_32bit(void)
+{
+	return cr3_case(false);
+}
+
+static int test_cr3_switch_global_pae(void)
+{
+	return cr3_case(true);
+}
+
+/*
  * Real mode runs exactly in the MMU modes VMEM_CAP_REAL_MODE lists; in
  * the others SET_SREGS refuses it, RUN of the reset state fails the entry
  * without running, and a guest that clears CR0.PE exits INTERNAL.
@@ -684,6 +752,8 @@ static const struct vt_case cases[] = {
 	VT_CASE(paging_off_and_on),
 	VT_CASE(pse_32bit_4m_pages),
 	VT_CASE(pae_2m_pages_nx),
+	VT_CASE(cr3_switch_global_32bit),
+	VT_CASE(cr3_switch_global_pae),
 	VT_CASE(real_mode_per_capability),
 };
 
