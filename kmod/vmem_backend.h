@@ -56,6 +56,8 @@ struct vmem_tdp_format;
  *			@hardware_setup  [I]
  * @has_shadow:		the backend runs shadow-MMU VMs (intercepts #PF, CR
  *			and INVLPG accesses and calls mmu/shadow.c)  [I]
+ * @real_mode_mmus:	VMEM_VM_MMU_HW / VMEM_VM_MMU_SHADOW bits: VMs of
+ *			those modes run real mode (VMEM_CAP_REAL_MODE)  [I]
  * @nr_asids:		Address-space tags available (SVM ASIDs; VMX VPIDs:
  *			65535 if VPID is usable, else 0); set by
  *			@hardware_setup, kept for the vCPU code  [I]
@@ -154,6 +156,7 @@ struct vmem_backend_ops {
 	/* Capabilities, filled by hardware_setup. */
 	bool has_tdp;
 	bool has_shadow;
+	u32 real_mode_mmus;
 	u32 nr_asids;
 	/* PTE format of the nested tables (NPT or EPT).  [I] */
 	const struct vmem_tdp_format *tdp_format;

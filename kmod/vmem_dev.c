@@ -22,7 +22,7 @@
 
 static_assert(sizeof(struct vmem_limits) == 64);
 /* A new capability must be answered below before VMEM_CAP_MAX moves. */
-static_assert(VMEM_CAP_MAX == VMEM_CAP_PSHARE);
+static_assert(VMEM_CAP_MAX == VMEM_CAP_REAL_MODE);
 
 static long vmem_check_extension(unsigned long cap)
 {
@@ -47,6 +47,11 @@ static long vmem_check_extension(unsigned long cap)
 		return PAGE_SIZE;
 	case VMEM_CAP_PSHARE:
 		return 1;
+	case VMEM_CAP_REAL_MODE:
+		/* Of the modes VMEM_CREATE_VM offers now. */
+		return vmem_backend->real_mode_mmus &
+		       ((vmem_config.tdp ? VMEM_VM_MMU_HW : 0) |
+			(vmem_backend->has_shadow ? VMEM_VM_MMU_SHADOW : 0));
 	default:
 		return 0;
 	}

@@ -2,8 +2,7 @@
 #   name  kernel-series  emulator  cpu-model  module-params  left-out-tests
 # module-params and left-out-tests are comma-separated lists, or "-".
 # Shadow-MMU lines: NPT absent from the CPU model, or tdp=0 (module
-# parameter).  6.1-vmx-shadow (bochs corei7_skylake_x tdp=0) waits for the
-# VMX backend's shadow support.
+# parameter: Bochs's corei7_skylake_x has EPT, vmem leaves it unused).
 # Bochs leaves out the tests that boot a Linux guest inside the test
 # machine: Linux under Linux under Bochs takes tens of minutes per boot,
 # which the matrix's time budget cannot pay; the launcher's own tests
@@ -16,6 +15,7 @@ VMEM_CONFIGS="
 6.12-svm-npt   6.12  qemu   EPYC,+svm,+npt   -  -
 6.1-vmx-ept    6.1   bochs  corei7_skylake_x -  boot_linux,boot_console,boot_ends,pshare
 6.1-svm-shadow 6.1   qemu   EPYC,+svm,-npt   -  -
+6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare
 "
 
 # Benchmark configurations (make bench): one line per machine.

@@ -25,6 +25,7 @@
 
 #include "vt.h"
 #include "vt_util.h"
+#include "vt_vm.h"
 
 #define PG		4096UL
 #define MEM_SIZE	0x10000UL	/* RAM 0..64 KiB; 0xf0000 is MMIO */
@@ -69,6 +70,8 @@ static int guest_create(struct guest *g, const void *code, size_t len)
 	struct vmem_regs regs;
 
 	memset(g, 0, sizeof(*g));
+	if (vt_require_real_mode(VMEM_VM_MMU_AUTO) != VT_PASS)
+		return VT_SKIP;
 	g->vm = ioctl(dev_fd, VMEM_CREATE_VM, VMEM_VM_MMU_AUTO);
 	if (g->vm < 0 && errno == EOPNOTSUPP)
 		SKIP("no backend that runs VMs");
@@ -794,7 +797,7 @@ static int test_killed_mid_run(void)
 		close(p[0]);
 		waitpid(pid, &status, 0);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
-			SKIP("no backend that runs VMs");
+			SKIP("the child could not make its real-mode guest (no backend, or no real mode: VMEM_CAP_REAL_MODE)");
 		FAIL("child failed to set up (status %#x)", status);
 	}
 	close(p[0]);

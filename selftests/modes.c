@@ -237,6 +237,8 @@ static int test_real_mode(void)
 	struct vt_vcpu *vcpu;
 	struct vt_vm *vm;
 
+	if (vt_require_real_mode(VMEM_VM_MMU_AUTO) != VT_PASS)
+		return VT_SKIP;
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_TRUE(vm = vm_create(VMEM_VM_MMU_AUTO));
 	ASSERT_TRUE(vcpu = vcpu_add(vm, 0, NULL));
@@ -262,6 +264,8 @@ static int test_real_mode_from_reset(void)
 	struct vt_vcpu *vcpu;
 	struct vt_vm *vm;
 
+	if (vt_require_real_mode(VMEM_VM_MMU_AUTO) != VT_PASS)
+		return VT_SKIP;
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_TRUE(vm = vm_create(VMEM_VM_MMU_AUTO));
 	ASSERT_OK(vm_add_slot(vm, 1, 0xffff0000, 0x10000, VMEM_MEMSLOT_READONLY));
@@ -414,6 +418,9 @@ static int test_boot_to_long_mode(void)
 	struct vt_vcpu *vcpu;
 	struct vt_vm *vm;
 
+	/* It starts in real mode. */
+	if (vt_require_real_mode(VMEM_VM_MMU_AUTO) != VT_PASS)
+		return VT_SKIP;
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_TRUE(vm = vm_create(VMEM_VM_MMU_AUTO));
 	ASSERT_TRUE(vcpu = vcpu_add(vm, 0, NULL));

@@ -231,6 +231,7 @@ static int svm_hardware_setup(void)
 	vmem_svm_ops.has_tdp = edx & VMEM_SVM_CPUID_EDX_NPT;
 	/* The shadow MMU needs nothing beyond SVM itself. */
 	vmem_svm_ops.has_shadow = true;
+	vmem_svm_ops.real_mode_mmus = VMEM_VM_MMU_HW | VMEM_VM_MMU_SHADOW;
 	vmem_svm_ops.nr_asids = nr_asids;
 	svm_caps.nrips = edx & VMEM_SVM_CPUID_EDX_NRIPS;
 	svm_caps.flush_by_asid = edx & VMEM_SVM_CPUID_EDX_FLUSHBYASID;

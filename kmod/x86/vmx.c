@@ -233,9 +233,26 @@ static void vmx_read_tdp_caps(void)
 }
 
 /*
+ * The shadow MMU needs CR3-load/store and INVLPG exiting (vmx_shadow.c);
+ * the #PF intercept and the CR0/CR4 masks every VMX CPU has.
+ */
+static bool vmx_shadow_possible(void)
+{
+	const u32 need = VMX_PROC_CR3_LOAD_EXITING |
+			 VMX_PROC_CR3_STORE_EXITING | VMX_PROC_INVLPG_EXITING;
+	u64 cap;
+
+	if (rdmsrl_safe(vmx_caps.true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			MSR_IA32_VMX_PROCBASED_CTLS, &cap))
+		return false;
+	return (VMX_MAY1(cap) & need) == need;
+}
+
+/*
  * The controls every VMCS runs with (see vmx_vmcs_setup() for what each
  * is for).  Anything missing leaves the backend loaded (VMX on, for the
  * capability queries) but without VMs: VMEM_CREATE_VM says -EOPNOTSUPP.
+ * EPT-less CPUs run shadow-MMU VMs only.
  */
 static int vmx_setup_controls(void)
 {
@@ -243,10 +260,13 @@ static int vmx_setup_controls(void)
 	u64 cap, misc;
 	int r;
 
-	if (!vmx_caps.has_ept) {
-		pr_info("VMX: no usable EPT: no VMs (the shadow MMU is not there yet)\n");
+	vmx_caps.shadow = vmx_shadow_possible();
+	if (!vmx_caps.has_ept && !vmx_caps.shadow) {
+		pr_info("VMX: neither usable EPT nor CR3/INVLPG exiting: no VMs\n");
 		return -EOPNOTSUPP;
 	}
+	if (vmx_caps.has_ept)
+		proc2_opt |= VMX_PROC2_EPT;
 	if (vmx_caps.has_vpid)
 		proc2_opt |= VMX_PROC2_VPID;
 	if (vmx_caps.unrestricted)
@@ -285,7 +305,7 @@ static int vmx_setup_controls(void)
 	}
 	/* No TRUE MSR for the secondary controls: they have no default-1. */
 	r = vmx_ctl("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
-		    MSR_IA32_VMX_PROCBASED_CTLS2, VMX_PROC2_EPT, proc2_opt,
+		    MSR_IA32_VMX_PROCBASED_CTLS2, 0, proc2_opt,
 		    VMX_PROC2_INVPCID | VMX_PROC2_XSAVES, &vmx_caps.proc2);
 	if (r)
 		return r;
@@ -321,6 +341,9 @@ static int vmx_setup_controls(void)
 		vmx_caps.preempt_value = clamp_t(u64, ticks, 1, U32_MAX);
 	}
 	/* The effective settings, for the record. */
+	vmx_caps.has_ept = vmx_caps.proc2 & VMX_PROC2_EPT;
+	if (!vmx_caps.has_ept && !vmx_caps.shadow)
+		return -EOPNOTSUPP;
 	vmx_caps.has_vpid = vmx_caps.proc2 & VMX_PROC2_VPID;
 	vmx_caps.unrestricted = vmx_caps.proc2 & VMX_PROC2_UNRESTRICTED;
 	return 0;
@@ -462,6 +485,9 @@ static int vmx_hardware_setup(void)
 	vmx_read_tdp_caps();
 	vmx_vms_ok = !vmx_setup_controls();
 	vmem_vmx_ops.has_tdp = vmx_caps.has_ept;
+	vmem_vmx_ops.has_shadow = vmx_vms_ok && vmx_caps.shadow;
+	/* Unrestricted guest needs EPT: never for shadow VMs. */
+	vmem_vmx_ops.real_mode_mmus = vmx_caps.unrestricted ? VMEM_VM_MMU_HW : 0;
 	vmem_vmx_ops.nr_asids = vmx_caps.has_vpid ? VMX_NR_VPIDS : 0;
 
 	for_each_possible_cpu(cpu) {
@@ -483,15 +509,18 @@ static int vmx_hardware_setup(void)
 		return -ENOMEM;
 	}
 
-	pr_info("VMX: revision %#x, EPT %s%s, VPID %s, unrestricted guest %s, true controls %s\n",
+	pr_info("VMX: revision %#x, EPT %s%s, VPID %s, unrestricted guest %s, shadow MMU %s, true controls %s\n",
 		vmx_caps.revision,
 		vmx_caps.has_ept ? "usable" : "absent",
 		vmx_caps.ept_ad ? " with A/D" : "",
 		vmx_caps.has_vpid ? "usable" : "absent",
 		vmx_caps.unrestricted ? "yes" : "no",
+		vmem_vmx_ops.has_shadow ? "yes" : "no",
 		vmx_caps.true_ctls ? "yes" : "no");
-	if (vmx_vms_ok && !vmx_caps.unrestricted)
+	if (vmx_vms_ok && vmx_caps.has_ept && !vmx_caps.unrestricted)
 		pr_info("VMX: no unrestricted guest: real-mode and unpaged guest states are refused\n");
+	if (vmem_vmx_ops.has_shadow)
+		pr_info("VMX: shadow-MMU VMs cannot run real mode (no unrestricted guest without EPT)\n");
 	vmx_test_hooks_init();
 	return 0;
 }
@@ -876,8 +905,10 @@ static void vmx_emergency_disable(void)
 
 int vmx_vm_init(struct vmem_vm *vm)
 {
-	/* EPT is all VMX offers until the shadow MMU exists. */
-	if (!vmx_vms_ok || vm->mmu_mode != VMEM_VM_MMU_HW)
+	if (!vmx_vms_ok)
+		return -EOPNOTSUPP;
+	if (vm->mmu_mode == VMEM_VM_MMU_HW ? !vmx_caps.has_ept :
+	    !vmem_vmx_ops.has_shadow)
 		return -EOPNOTSUPP;
 	vm->backend = NULL;
 	return 0;

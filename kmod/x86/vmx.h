@@ -322,6 +322,7 @@
 #define VMX_PSEUDO_VMX_OFF		0x10001	/* this CPU is not in VMX root */
 #define VMX_PSEUDO_VMFAIL		0x10002	/* VMLAUNCH/VMRESUME VMfail */
 #define VMX_PSEUDO_FAULT		0x10003	/* VMLAUNCH/VMRESUME faulted */
+#define VMX_PSEUDO_REAL_MODE		0x10004	/* shadow VM with CR0.PE=0 */
 
 /*
  * VMEM_EXIT_FAIL_ENTRY's hardware_reason for a VMLAUNCH/VMRESUME that
@@ -567,7 +568,9 @@ static __always_inline void vmx_invvpid(unsigned long type, u16 vpid)
  * @has_vpid:		VPID usable (INVVPID)
  * @ept_ad:		A/D flags in EPT entries (set in the EPTP)
  * @unrestricted:	unrestricted guest: real mode and unpaged protected
- *			mode run natively
+ *			mode run natively (VMs on EPT only: it needs EPT on)
+ * @shadow:		shadow-MMU VMs can run: CR3-load/store and INVLPG
+ *			exiting may be 1 (see vmx_shadow.c)
  * @preempt_timer:	the VMX-preemption timer is used (see vmx_vcpu_run())
  * @preempt_value:	its start value, about 1 ms of TSC
  * @has_debugctl:	IA32_DEBUGCTL is readable (Bochs has none): the VM exit
@@ -595,6 +598,7 @@ struct vmx_caps {
 	bool has_vpid;
 	bool ept_ad;
 	bool unrestricted;
+	bool shadow;
 	bool preempt_timer;
 	u32 preempt_value;
 	bool has_debugctl;
@@ -672,6 +676,14 @@ DECLARE_PER_CPU(struct vmx_cpu, vmx_cpu);
  * @loaded_link:	on vmx_cpu.loaded of @cpu  [p]
  * @launched:		VMLAUNCH done since the VMCS was last made active:
  *			the next entry is a VMRESUME  [v]
+ * @shadow:		the VM runs on the shadow MMU (vmx_shadow.c)  [I]
+ * @unrestricted:	unrestricted guest is on in this VMCS: never for
+ *			@shadow, since it needs EPT  [I]
+ * @gcr3, @gefer:	with @shadow, the guest's own CR3 and EFER; the VMCS
+ *			holds the shadow root and the EFER the CPU runs with
+ *			(vmem_shadow_hw_regs()).  The guest's CR0 and CR4
+ *			are the read shadows' owned bits, as without @shadow,
+ *			since every bit the CPU holds differently is owned  [v]
  * @vpid:		this vCPU's VPID, 0 without VPID  [I]
  * @eptp:		the EPT pointer  [I]
  * @host_rsp, @host_cr3, @host_cr4, @host_fs_base: the values last
@@ -715,6 +727,10 @@ struct vmx_vcpu {
 	int cpu;
 	struct list_head loaded_link;
 	bool launched;
+	bool shadow;
+	bool unrestricted;
+	u64 gcr3;
+	u64 gefer;
 	u16 vpid;
 	u64 eptp;
 
@@ -813,6 +829,21 @@ int vmx_set_cr0(struct vmem_vcpu *vcpu, u64 cr0);
 int vmx_set_cr4(struct vmem_vcpu *vcpu, u64 cr4);
 bool vmx_long_mode_64bit(struct vmx_vcpu *vmx);
 bool vmx_canonical(u64 addr);
+/* The guest's own EFER and CR3 (not the CPU's under the shadow MMU). */
+u64 vmx_guest_efer(struct vmx_vcpu *vmx);
+u64 vmx_guest_cr3(struct vmx_vcpu *vmx);
+
+/* vmx_shadow.c: the shadow MMU's controls, registers and exits */
+void vmx_shadow_vmcs_setup(struct vmx_vcpu *vmx, u32 *proc, u32 *proc2,
+			   u32 *exceptions);
+u64 vmx_shadow_hw_cr0(u64 cr0);
+u64 vmx_shadow_hw_cr4(u64 cr4);
+u64 vmx_shadow_hw_efer(u64 efer);
+bool vmx_shadow_paging_changed(u64 cr0, u64 cr4, u64 efer, u64 old_cr0,
+			       u64 old_cr4, u64 old_efer);
+int vmx_shadow_set_cr3(struct vmem_vcpu *vcpu, u64 val);
+int vmx_shadow_exit_pf(struct vmem_vcpu *vcpu);
+int vmx_shadow_exit_invlpg(struct vmem_vcpu *vcpu);
 
 /* vmx_exit.c */
 bool vmx_handle_exit_fast(struct vmem_vcpu *vcpu);

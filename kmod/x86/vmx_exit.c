@@ -62,8 +62,9 @@ static int vmx_unexpected(struct vmem_vcpu *vcpu)
 /*
  * MOV to/from CR (SDM table 28-3).  Only the accesses the VMCS makes exit
  * come here: CR0/CR4 writes that change a bit the guest does not own (NE,
- * CD, NW; CR4 bits it may not set), and every CR8 access; CLTS and LMSW
- * only if they would change an owned bit.  CR3 never exits with EPT.
+ * CD, NW; CR4 bits it may not set; the paging bits on the shadow MMU),
+ * and every CR8 access; CLTS and LMSW only if they would change an owned
+ * bit.  CR3 exits only on the shadow MMU (vmx_shadow.c).
  */
 static int vmx_exit_cr(struct vmem_vcpu *vcpu)
 {
@@ -90,6 +91,11 @@ static int vmx_exit_cr(struct vmem_vcpu *vcpu)
 		case 0:
 			r = vmx_set_cr0(vcpu, val);
 			break;
+		case 3:
+			if (!vmx->shadow)
+				return vmx_unexpected(vcpu);
+			r = vmx_shadow_set_cr3(vcpu, val);
+			break;
 		case 4:
 			r = vmx_set_cr4(vcpu, val);
 			break;
@@ -105,9 +111,12 @@ static int vmx_exit_cr(struct vmem_vcpu *vcpu)
 		}
 		break;
 	case VMX_CR_TYPE_MOV_FROM:
-		if (nr != 8)
+		if (nr == 3 && vmx->shadow)
+			vcpu->regs[gpr] = bits64 ? vmx->gcr3 : (u32)vmx->gcr3;
+		else if (nr == 8)
+			vcpu->regs[gpr] = vmx->cr8;
+		else
 			return vmx_unexpected(vcpu);
-		vcpu->regs[gpr] = vmx->cr8;
 		break;
 	case VMX_CR_TYPE_CLTS:
 		r = vmx_set_cr0(vcpu, cr0 & ~(u64)X86_CR0_TS);
@@ -122,7 +131,10 @@ static int vmx_exit_cr(struct vmem_vcpu *vcpu)
 	if (r == -EINVAL)
 		return vmx_queue_gp(vcpu);
 	if (r == -EOPNOTSUPP) {
-		/* Leaving paged protected mode without unrestricted guest. */
+		/*
+		 * Leaving paged protected mode without unrestricted guest
+		 * (leaving protected mode on the shadow MMU).
+		 */
 		return vmem_exit_internal(vcpu, VMEM_INTERNAL_EMULATION,
 					  vmx->exit_reason);
 	}
@@ -286,6 +298,8 @@ static int vmx_exit_exception(struct vmem_vcpu *vcpu)
 		return 1;
 	case X86_TRAP_UD:
 		return vmx_exit_ud(vcpu);
+	case X86_TRAP_PF:
+		return vmx_shadow_exit_pf(vcpu);
 	case X86_TRAP_AC:
 		vmem_queue_exception(vcpu, X86_TRAP_AC, true, 0);
 		return 1;
@@ -415,6 +429,9 @@ bool vmx_handle_exit_fast(struct vmem_vcpu *vcpu)
 		return true;
 	case VMX_REASON_WRMSR:
 		msr = vcpu->regs[VMEM_RCX];
+		/* A shadow VM's EFER may drop its shadow tree: not here. */
+		if (msr == MSR_EFER && vmx->shadow)
+			return false;
 		data = (vcpu->regs[VMEM_RDX] << 32) | (u32)vcpu->regs[VMEM_RAX];
 		if (vmx_set_msr(vcpu, msr, data))
 			return false;
@@ -482,6 +499,8 @@ int vmx_handle_exit(struct vmem_vcpu *vcpu)
 		return vmx_exit_ept_violation(vcpu);
 	case VMX_REASON_EPT_MISCONFIG:
 		return vmx_exit_ept_misconfig(vcpu);
+	case VMX_REASON_INVLPG:
+		return vmx_shadow_exit_invlpg(vcpu);
 	case VMX_REASON_INVD:
 	case VMX_REASON_WBINVD:
 		/* INVD would drop dirty host lines; WBINVD is harmless but
@@ -517,6 +536,10 @@ int vmx_handle_exit(struct vmem_vcpu *vcpu)
 					    vmx->insn_error, 0);
 	case VMX_PSEUDO_FAULT:
 		return -EIO;
+	case VMX_PSEUDO_REAL_MODE:
+		/* What the entry would say without unrestricted guest. */
+		return vmem_exit_fail_entry(vcpu, VMX_REASON_FAILED_ENTRY |
+					    VMX_REASON_INVALID_STATE, 0);
 	case VMX_REASON_TASK_SWITCH:
 	case VMX_REASON_INIT:
 	case VMX_REASON_SIPI:

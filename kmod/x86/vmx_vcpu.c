@@ -149,23 +149,30 @@ u64 vmx_read_cr4(struct vmx_vcpu *vmx)
  * The CPU's CR0 for the guest's @cr0: NE (fixed 1 in VMX operation) set,
  * CD/NW clear (the guest's memory stays write-back cacheable, as under
  * KVM; the guest reads its own CD/NW from the shadow), PE/PG forced only
- * without unrestricted guest.
+ * without unrestricted guest; PG and WP always on the shadow MMU.
  */
 static void vmx_write_cr0(struct vmx_vcpu *vmx, u64 cr0)
 {
-	u64 fixed = vmx_caps.cr0_fixed0;
+	u64 fixed = vmx_caps.cr0_fixed0, hw = cr0;
 
-	if (vmx_caps.unrestricted)
+	if (vmx->unrestricted)
 		fixed &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
-	vmcs_write(VMCS_GUEST_CR0, (cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW)) |
+	if (vmx->shadow)
+		hw = vmx_shadow_hw_cr0(cr0);
+	vmcs_write(VMCS_GUEST_CR0, (hw & ~(u64)(X86_CR0_CD | X86_CR0_NW)) |
 		   fixed);
 	vmcs_write(VMCS_CR0_SHADOW, cr0);
 }
 
-/* CR4: VMXE (fixed 1) set in the CPU's, the guest sees its own value. */
+/*
+ * CR4: VMXE (fixed 1) set in the CPU's, PAE too on the shadow MMU; the
+ * guest sees its own value.
+ */
 static void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
-	vmcs_write(VMCS_GUEST_CR4, cr4 | vmx_caps.cr4_fixed0);
+	u64 hw = vmx->shadow ? vmx_shadow_hw_cr4(cr4) : cr4;
+
+	vmcs_write(VMCS_GUEST_CR4, hw | vmx_caps.cr4_fixed0);
 	vmcs_write(VMCS_CR4_SHADOW, cr4);
 }
 
@@ -177,9 +184,17 @@ static void vmx_set_entry_ctls(struct vmx_vcpu *vmx, u32 entry)
 	}
 }
 
-/* EFER with the "IA-32e mode guest" entry control that must match LMA. */
+/*
+ * EFER with the "IA-32e mode guest" entry control that must match LMA.
+ * On the shadow MMU the guest's own value is kept aside and the CPU's
+ * has LME only with LMA (vmem_shadow_hw_regs()).
+ */
 static void vmx_write_efer(struct vmx_vcpu *vmx, u64 efer)
 {
+	if (vmx->shadow) {
+		vmx->gefer = efer;
+		efer = vmx_shadow_hw_efer(efer);
+	}
 	vmcs_write(VMCS_GUEST_EFER, efer);
 	if (efer & EFER_LMA)
 		vmx_set_entry_ctls(vmx, vmx->entry | VMX_ENTRY_IA32E);
@@ -193,6 +208,16 @@ static void vmx_set_proc(struct vmx_vcpu *vmx, u32 proc)
 		vmx->proc = proc;
 		vmcs_write(VMCS_PROC_CTLS, proc);
 	}
+}
+
+u64 vmx_guest_efer(struct vmx_vcpu *vmx)
+{
+	return vmx->shadow ? vmx->gefer : vmcs_read(VMCS_GUEST_EFER);
+}
+
+u64 vmx_guest_cr3(struct vmx_vcpu *vmx)
+{
+	return vmx->shadow ? vmx->gcr3 : vmcs_read(VMCS_GUEST_CR3);
 }
 
 /* In 64-bit mode (not compatibility mode): IA-32e and CS.L. */
@@ -281,6 +306,7 @@ static void vmx_write_seg(int which, const struct vmem_segment *v)
  *    delivering them (CVE-2015-8104, CVE-2015-5307), #MC for the host,
  *    #UD for AMD's VMMCALL (a hypercall on both backends, see
  *    vmx_exit.c);
+ *  - shadow-MMU VMs: see vmx_shadow_vmcs_setup();
  *  - exit: 64-bit host, EFER/PAT saved and loaded, debug controls saved,
  *    "acknowledge interrupt on exit" off so a host interrupt stays
  *    pending in the APIC until the core enables interrupts;
@@ -288,7 +314,8 @@ static void vmx_write_seg(int which, const struct vmem_segment *v)
  */
 static void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 {
-	u32 proc2 = vmx_caps.proc2;
+	u32 proc = vmx_caps.proc, proc2 = vmx_caps.proc2;
+	u32 exceptions = VMX_EXCEPTION_BITMAP;
 
 	if (!vmx->vpid)
 		proc2 &= ~VMX_PROC2_VPID;
@@ -296,31 +323,6 @@ static void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	proc2 &= ~VMX_PROC2_RDTSCP;
 	vmx->cpuid_seen = NULL;
 	vmx->nr_cpuid_seen = 0;
-
-	vmcs_write(VMCS_LINK_POINTER, ~0ull);
-	if (vmx->vpid)
-		vmcs_write(VMCS_VPID, vmx->vpid);
-	vmx->pin = vmx_caps.pin;
-	vmcs_write(VMCS_PIN_CTLS, vmx->pin);
-	if (vmx_caps.preempt_timer)
-		vmcs_write(VMCS_PREEMPTION_TIMER, vmx_caps.preempt_value);
-	vmx->proc = vmx_caps.proc;
-	vmcs_write(VMCS_PROC_CTLS, vmx->proc);
-	vmx->proc2 = proc2;
-	vmcs_write(VMCS_PROC2_CTLS, proc2);
-	vmcs_write(VMCS_EXIT_CTLS, vmx_caps.exit);
-	vmx->entry = vmx_caps.entry;
-	vmcs_write(VMCS_ENTRY_CTLS, vmx->entry);
-	vmcs_write(VMCS_EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP);
-	vmcs_write(VMCS_PF_ERROR_MASK, 0);
-	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
-	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
-	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
-	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
-	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
-	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
-	vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap_pa);
-	vmcs_write(VMCS_EPTP, vmx->eptp);
 
 	/*
 	 * CR0: NE is fixed to 1 in VMX operation and CD/NW are kept out of
@@ -330,10 +332,38 @@ static void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	 * would accept but a guest may not hold exit (and #GP).
 	 */
 	vmx->cr0_mask = X86_CR0_NE | X86_CR0_CD | X86_CR0_NW;
-	if (!vmx_caps.unrestricted)
+	if (!vmx->unrestricted)
 		vmx->cr0_mask |= X86_CR0_PE | X86_CR0_PG;
 	vmx->cr4_mask = vmx_caps.cr4_fixed0 |
 			(vmx_caps.cr4_fixed1 & ~vmx_caps.cr4_allowed);
+	if (vmx->shadow)
+		vmx_shadow_vmcs_setup(vmx, &proc, &proc2, &exceptions);
+
+	vmcs_write(VMCS_LINK_POINTER, ~0ull);
+	if (vmx->vpid)
+		vmcs_write(VMCS_VPID, vmx->vpid);
+	vmx->pin = vmx_caps.pin;
+	vmcs_write(VMCS_PIN_CTLS, vmx->pin);
+	if (vmx_caps.preempt_timer)
+		vmcs_write(VMCS_PREEMPTION_TIMER, vmx_caps.preempt_value);
+	vmx->proc = proc;
+	vmcs_write(VMCS_PROC_CTLS, vmx->proc);
+	vmx->proc2 = proc2;
+	vmcs_write(VMCS_PROC2_CTLS, proc2);
+	vmcs_write(VMCS_EXIT_CTLS, vmx_caps.exit);
+	vmx->entry = vmx_caps.entry;
+	vmcs_write(VMCS_ENTRY_CTLS, vmx->entry);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, exceptions);
+	vmcs_write(VMCS_PF_ERROR_MASK, 0);
+	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap_pa);
+	if (!vmx->shadow)
+		vmcs_write(VMCS_EPTP, vmx->eptp);
 	vmcs_write(VMCS_CR0_MASK, vmx->cr0_mask);
 	vmcs_write(VMCS_CR4_MASK, vmx->cr4_mask);
 
@@ -394,7 +424,9 @@ static void vmx_reset_vmcs(struct vmem_vcpu *vcpu, struct vmx_vcpu *vmx)
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 
 	vmx_write_cr0(vmx, VMX_RESET_CR0);
-	vmcs_write(VMCS_GUEST_CR3, 0);
+	vmx->gcr3 = 0;
+	vmcs_write(VMCS_GUEST_CR3,
+		   vmx->shadow ? vmem_shadow_root_hpa(vcpu) : 0);
 	vmx_write_cr4(vmx, 0);
 	vmx_write_efer(vmx, 0);
 	for (i = 0; i < 4; i++)
@@ -453,6 +485,8 @@ void vmx_vcpu_reset(struct vmem_vcpu *vcpu)
 	vmx->irq_window = false;
 	/* The old translations are gone with the old state. */
 	vmx->flush = true;
+	if (vmx->shadow)
+		vmem_shadow_reset(vcpu, false);
 }
 
 int vmx_vcpu_create(struct vmem_vcpu *vcpu)
@@ -477,6 +511,8 @@ int vmx_vcpu_create(struct vmem_vcpu *vcpu)
 	vmx->vcpu = vcpu;
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
+	vmx->shadow = vcpu->vm->mmu_mode == VMEM_VM_MMU_SHADOW;
+	vmx->unrestricted = vmx_caps.unrestricted && !vmx->shadow;
 
 	/* Out of VPIDs: this vCPU runs without (its TLB is flushed at every
 	 * entry and exit, as with VPID 0). */
@@ -486,8 +522,9 @@ int vmx_vcpu_create(struct vmem_vcpu *vcpu)
 			vpid = 0;
 	}
 	vmx->vpid = vpid;
-	vmx->eptp = vmem_tdp_root_hpa(vcpu->vm) | VMX_EPTP_WB |
-		    VMX_EPTP_PWL4 | (vmx_caps.ept_ad ? VMX_EPTP_AD : 0);
+	if (!vmx->shadow)
+		vmx->eptp = vmem_tdp_root_hpa(vcpu->vm) | VMX_EPTP_WB |
+			    VMX_EPTP_PWL4 | (vmx_caps.ept_ad ? VMX_EPTP_AD : 0);
 	atomic_long_inc(&vcpu->vm->overhead);
 	vcpu->backend = vmx;
 
@@ -608,10 +645,10 @@ void vmx_get_sregs(struct vmem_vcpu *vcpu, struct vmem_sregs *sregs)
 	sregs->idt.limit = vmcs_read(VMCS_GUEST_IDTR_LIMIT);
 	sregs->cr0 = vmx_read_cr0(vmx);
 	sregs->cr2 = vmx->cr2;
-	sregs->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	sregs->cr3 = vmx_guest_cr3(vmx);
 	sregs->cr4 = vmx_read_cr4(vmx);
 	sregs->cr8 = vmx->cr8;
-	sregs->efer = vmcs_read(VMCS_GUEST_EFER);
+	sregs->efer = vmx_guest_efer(vmx);
 	/* apic_base is the core's. */
 	vmx_vmcs_put(vmx);
 }
@@ -671,7 +708,7 @@ static void vmx_fixup_sregs(struct vmem_sregs *sr)
  * virtual-8086 mode (RFLAGS.VM is set_regs's business: an entry in that
  * state with non-vm86 segments fails as VMEM_EXIT_FAIL_ENTRY).
  */
-static int vmx_check_sregs(const struct vmem_sregs *sr)
+static int vmx_check_sregs(struct vmx_vcpu *vmx, const struct vmem_sregs *sr)
 {
 	u64 cr0 = sr->cr0, cr4 = sr->cr4, efer = sr->efer;
 	bool pe = cr0 & X86_CR0_PE;
@@ -698,8 +735,13 @@ static int vmx_check_sregs(const struct vmem_sregs *sr)
 		return -EINVAL;
 	if ((cr0 & X86_CR0_PG) && !pe)
 		return -EINVAL;
-	/* Real mode and unpaged protected mode need unrestricted guest. */
-	if (!vmx_caps.unrestricted && (!pe || !(cr0 & X86_CR0_PG)))
+	/*
+	 * Real mode needs unrestricted guest; so does unpaged protected
+	 * mode, except on the shadow MMU (an identity shadow).
+	 */
+	if (!vmx->unrestricted && !pe)
+		return -EINVAL;
+	if (!vmx->unrestricted && !vmx->shadow && !(cr0 & X86_CR0_PG))
 		return -EINVAL;
 
 	/* CR4: what the CPU and vmem allow; VMXE is ours. */
@@ -753,7 +795,7 @@ static int vmx_check_sregs(const struct vmem_sregs *sr)
 		return -EINVAL;
 	switch (cs->type) {
 	case 3:
-		if (!vmx_caps.unrestricted || cs->dpl)
+		if (!vmx->unrestricted || cs->dpl)
 			return -EINVAL;
 		break;
 	case 9:
@@ -832,10 +874,11 @@ int vmx_set_sregs(struct vmem_vcpu *vcpu, const struct vmem_sregs *sregs)
 	int i, r;
 
 	vmx_fixup_sregs(&sr);
-	r = vmx_check_sregs(&sr);
+	r = vmx_check_sregs(vmx, &sr);
 	if (r)
 		return r;
-	if (vmx_pae_paging(sr.cr0, sr.cr4, sr.efer)) {
+	/* Without EPT the entry loads them from the shadow root instead. */
+	if (!vmx->shadow && vmx_pae_paging(sr.cr0, sr.cr4, sr.efer)) {
 		r = vmx_read_pdptes(vcpu, sr.cr3, pdpte);
 		if (r)
 			return r;
@@ -860,7 +903,9 @@ int vmx_set_sregs(struct vmem_vcpu *vcpu, const struct vmem_sregs *sregs)
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, sr.idt.limit);
 	/* ET is hardwired to 1 on every CPU with VMX. */
 	vmx_write_cr0(vmx, sr.cr0 | X86_CR0_ET);
-	vmcs_write(VMCS_GUEST_CR3, sr.cr3);
+	vmx->gcr3 = sr.cr3;
+	vmcs_write(VMCS_GUEST_CR3,
+		   vmx->shadow ? vmem_shadow_root_hpa(vcpu) : sr.cr3);
 	vmx_write_cr4(vmx, sr.cr4);
 	vmx_write_efer(vmx, sr.efer);
 	for (i = 0; i < 4; i++)
@@ -871,9 +916,11 @@ int vmx_set_sregs(struct vmem_vcpu *vcpu, const struct vmem_sregs *sregs)
 	vmx->cr8 = sr.cr8;
 	/*
 	 * The guest's paging state changed behind its back: its VPID may
-	 * hold translations of the old one.
+	 * hold translations of the old one, and so may the shadow.
 	 */
 	vmx->flush = true;
+	if (vmx->shadow)
+		vmem_shadow_reset(vcpu, sr.efer & EFER_LMA);
 	return 0;
 }
 
@@ -890,7 +937,7 @@ static int vmx_check_cr0(struct vmx_vcpu *vmx, u64 cr0, u64 *efer_out)
 {
 	u64 old = vmx_read_cr0(vmx);
 	u64 cr4 = vmx_read_cr4(vmx);
-	u64 efer = vmcs_read(VMCS_GUEST_EFER);
+	u64 efer = vmx_guest_efer(vmx);
 	bool cs_l = vmcs_read32(VMCS_GUEST_SEG_AR(VMEM_SEG_CS)) & VMX_AR_L;
 
 	if (cr0 >> 32)
@@ -923,7 +970,7 @@ static int vmx_check_cr0(struct vmx_vcpu *vmx, u64 cr0, u64 *efer_out)
 static int vmx_check_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
 	u64 old = vmx_read_cr4(vmx);
-	u64 efer = vmcs_read(VMCS_GUEST_EFER);
+	u64 efer = vmx_guest_efer(vmx);
 
 	if (cr4 & ~vmx_caps.cr4_allowed)
 		return -EINVAL;
@@ -932,7 +979,7 @@ static int vmx_check_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	if ((efer & EFER_LMA) && ((cr4 ^ old) & X86_CR4_LA57))
 		return -EINVAL;
 	if (!(old & X86_CR4_PCIDE) && (cr4 & X86_CR4_PCIDE) &&
-	    (!(efer & EFER_LMA) || (vmcs_read(VMCS_GUEST_CR3) & 0xfff)))
+	    (!(efer & EFER_LMA) || (vmx_guest_cr3(vmx) & 0xfff)))
 		return -EINVAL;
 	return 0;
 }
@@ -940,12 +987,14 @@ static int vmx_check_cr4(struct vmx_vcpu *vmx, u64 cr4)
 /*
  * Emulated MOV to CR0/CR4 (a bit the guest does not own changed).  0, or
  * -EINVAL for #GP, or -EOPNOTSUPP when the new state cannot run here
- * (real mode without unrestricted guest).  May sleep (PDPTEs).
+ * (real mode without unrestricted guest; unpaged protected mode too,
+ * except on the shadow MMU).  May sleep (PDPTEs).
  */
 static int vmx_set_cr(struct vmem_vcpu *vcpu, int nr, u64 val)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 cr0, cr4, efer, cr3, pdpte[4] = { 0 };
+	u64 old_cr0 = 0, old_cr4 = 0, old_efer = 0;
 	bool pae;
 	int i, r;
 
@@ -954,10 +1003,10 @@ static int vmx_set_cr(struct vmem_vcpu *vcpu, int nr, u64 val)
 
 	r = vmx_vmcs_get(vmx);
 	if (!r) {
-		cr0 = vmx_read_cr0(vmx);
-		cr4 = vmx_read_cr4(vmx);
-		efer = vmcs_read(VMCS_GUEST_EFER);
-		cr3 = vmcs_read(VMCS_GUEST_CR3);
+		cr0 = old_cr0 = vmx_read_cr0(vmx);
+		cr4 = old_cr4 = vmx_read_cr4(vmx);
+		efer = old_efer = vmx_guest_efer(vmx);
+		cr3 = vmx_guest_cr3(vmx);
 		if (nr == 0) {
 			r = vmx_check_cr0(vmx, val, &efer);
 			cr0 = val;
@@ -969,11 +1018,12 @@ static int vmx_set_cr(struct vmem_vcpu *vcpu, int nr, u64 val)
 	vmx_vmcs_put(vmx);
 	if (r)
 		return r;
-	if (!vmx_caps.unrestricted &&
-	    (!(cr0 & X86_CR0_PE) || !(cr0 & X86_CR0_PG)))
+	if (!vmx->unrestricted && (!(cr0 & X86_CR0_PE) ||
+				   (!vmx->shadow && !(cr0 & X86_CR0_PG))))
 		return -EOPNOTSUPP;
 
-	pae = vmx_pae_paging(cr0, cr4, efer);
+	/* The shadow MMU's PDPTEs are the shadow root's, loaded at entry. */
+	pae = !vmx->shadow && vmx_pae_paging(cr0, cr4, efer);
 	if (pae && vmx_read_pdptes(vcpu, cr3, pdpte))
 		return -EINVAL;
 
@@ -991,6 +1041,10 @@ static int vmx_set_cr(struct vmem_vcpu *vcpu, int nr, u64 val)
 	vmx_vmcs_put(vmx);
 	/* Paging bits may have changed: as the real MOV would, flush. */
 	vmx->flush = true;
+	if (!r && vmx->shadow &&
+	    vmx_shadow_paging_changed(cr0, cr4, efer, old_cr0, old_cr4,
+				      old_efer))
+		vmem_shadow_reset(vcpu, efer & EFER_LMA);
 	return r;
 }
 
@@ -1131,6 +1185,8 @@ int vmx_get_msr(struct vmem_vcpu *vcpu, u32 index, u64 *data)
 		*data = vmcs_read(field);
 		if (index == MSR_IA32_TSC)
 			*data += rdtsc();
+		else if (index == MSR_EFER)
+			*data = vmx_guest_efer(vmx);
 	}
 	vmx_vmcs_put(vmx);
 	return r ? -EIO : 0;
@@ -1149,10 +1205,9 @@ static int vmx_check_msr(struct vmx_vcpu *vmx, u32 index, u64 *data)
 		if (v & ~(u64)VMX_EFER_VALID)
 			return -EINVAL;
 		if ((vmx_read_cr0(vmx) & X86_CR0_PG) &&
-		    ((v ^ vmcs_read(VMCS_GUEST_EFER)) & EFER_LME))
+		    ((v ^ vmx_guest_efer(vmx)) & EFER_LME))
 			return -EINVAL;
-		*data = (v & ~EFER_LMA) |
-			(vmcs_read(VMCS_GUEST_EFER) & EFER_LMA);
+		*data = (v & ~EFER_LMA) | (vmx_guest_efer(vmx) & EFER_LMA);
 		return 0;
 	case MSR_LSTAR:
 	case MSR_CSTAR:
@@ -1185,6 +1240,7 @@ int vmx_set_msr(struct vmem_vcpu *vcpu, u32 index, u64 data)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long field = vmx_vmcs_msr(index);
 	u64 *soft = vmx_soft_msr(vmx, index);
+	u64 old_efer = vmx->gefer;
 	int r;
 
 	if (!soft && !field)
@@ -1206,6 +1262,10 @@ int vmx_set_msr(struct vmem_vcpu *vcpu, u32 index, u64 data)
 	vmx_vmcs_put(vmx);
 	if (!r && soft)
 		*soft = data;
+	/* NXE changes what the guest's entries mean. */
+	if (!r && vmx->shadow && index == MSR_EFER &&
+	    vmx_shadow_paging_changed(0, 0, data, 0, 0, old_efer))
+		vmem_shadow_reset(vcpu, data & EFER_LMA);
 	return r;
 }
 
@@ -1547,10 +1607,13 @@ static void vmx_read_exit(struct vmem_vcpu *vcpu, struct vmx_vcpu *vmx)
 	/*
 	 * The guest may have switched long mode on or off itself (MOV to
 	 * CR0 with PG, without an exit): the "IA-32e mode guest" entry
-	 * control must follow EFER.LMA for the next entry.
+	 * control must follow EFER.LMA for the next entry.  Not on the
+	 * shadow MMU, where CR0.PG writes exit and the VMCS's EFER is not
+	 * the guest's.
 	 */
 	efer = vmcs_read(VMCS_GUEST_EFER);
-	if (!!(efer & EFER_LMA) != !!(vmx->entry & VMX_ENTRY_IA32E))
+	if (!vmx->shadow &&
+	    !!(efer & EFER_LMA) != !!(vmx->entry & VMX_ENTRY_IA32E))
 		vmx_write_efer(vmx, efer);
 }
 
@@ -1604,19 +1667,29 @@ void vmx_vcpu_run(struct vmem_vcpu *vcpu)
 	}
 	if (vmx_vmcs_load_here(vmx))
 		return;
+	/*
+	 * Real mode without unrestricted guest (a shadow VM) would run as
+	 * 16-bit protected mode under the CPU's forced CR0.PE: never enter.
+	 */
+	if (vmx->shadow && !(vmcs_read(VMCS_CR0_SHADOW) & X86_CR0_PE)) {
+		vmx->exit_reason = VMX_PSEUDO_REAL_MODE;
+		return;
+	}
 
 	/*
 	 * TLB: TDP entries zapped by the core (VMEM_REQ_TLB_FLUSH), a new
 	 * CPU that may hold stale translations of this EPTP/VPID, or guest
 	 * paging state changed behind the guest's back.  Single-context
 	 * INVEPT drops the guest-physical and combined mappings of this
-	 * EPTP, INVVPID the linear ones of this VPID.
+	 * EPTP, INVVPID the linear ones of this VPID (all a shadow VM has:
+	 * see vmx_shadow.c).
 	 */
 	if (test_and_clear_bit(VMEM_REQ_TLB_FLUSH, &vcpu->requests) ||
 	    vmx->flush) {
-		if (vmx_caps.ept_vpid_cap & VMX_EPT_CAP_INVEPT_SINGLE)
+		if (!vmx->shadow &&
+		    (vmx_caps.ept_vpid_cap & VMX_EPT_CAP_INVEPT_SINGLE))
 			vmx_invept(VMX_INVEPT_SINGLE, vmx->eptp);
-		else
+		else if (!vmx->shadow)
 			vmx_invept(VMX_INVEPT_ALL, 0);
 		if (vmx->vpid) {
 			if (vmx_caps.ept_vpid_cap & VMX_VPID_CAP_INVVPID_SINGLE)

@@ -115,6 +115,23 @@ int vt_require_vm(unsigned int mmu_flags)
 	FAIL("VMEM_CREATE_VM(0x%x): %s", mmu_flags, vt_errno_name(ret));
 }
 
+int vt_require_real_mode(unsigned int mmu_flags)
+{
+	long modes = vt_check_extension(VMEM_CAP_REAL_MODE);
+	unsigned int mmu = mmu_flags & VMEM_VM_MMU_MASK;
+
+	if (modes < 0)
+		FAIL("VMEM_CHECK_EXTENSION(VMEM_CAP_REAL_MODE): %s",
+		     vt_errno_name(errno));
+	if (mmu == VMEM_VM_MMU_AUTO)
+		mmu = vt_check_extension(VMEM_CAP_HW_MMU) == 1 ?
+		      VMEM_VM_MMU_HW : VMEM_VM_MMU_SHADOW;
+	if (modes & mmu)
+		return VT_PASS;
+	SKIP("no real mode on %s-MMU VMs here (VMEM_CAP_REAL_MODE %#lx): VMX runs it only with unrestricted guest, which needs EPT",
+	     mmu == VMEM_VM_MMU_HW ? "hardware" : "shadow", modes);
+}
+
 /* ---------------------------------------------------------------------- */
 /* VMs and memory                                                          */
 

@@ -236,6 +236,14 @@ long vt_check_extension(unsigned int cap);
 int vt_require_vm(unsigned int mmu_flags);
 
 /*
+ * Case helper: VT_PASS when a VM created with @mmu_flags can run real
+ * mode (VMEM_CAP_REAL_MODE lists its MMU mode; AUTO means the one vmem
+ * picks), else VT_SKIP with the reason (VMX without unrestricted guest,
+ * which needs EPT: the shadow MMU on VMX).
+ */
+int vt_require_real_mode(unsigned int mmu_flags);
+
+/*
  * A VM with VT_SLOT_MAIN, the image, page tables, GDT and IDT, ready for
  * vcpu_add().  NULL (errno set, diagnostic printed) on failure.
  */

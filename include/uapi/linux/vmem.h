@@ -95,8 +95,14 @@ struct vmem_limits {
 #define VMEM_CAP_RUN_SIZE	9
 /* 1: transparent page sharing (VMEM_PSHARE, sharing statistics). */
 #define VMEM_CAP_PSHARE		10
+/*
+ * The MMU modes whose VMs can run real mode (CR0.PE=0): VMEM_VM_MMU_HW
+ * and/or VMEM_VM_MMU_SHADOW, ORed.  VMX runs real mode only with
+ * unrestricted guest, which needs EPT.
+ */
+#define VMEM_CAP_REAL_MODE	11
 /* Highest VMEM_CAP_* number this header knows. */
-#define VMEM_CAP_MAX		10
+#define VMEM_CAP_MAX		11
 
 /* ---------------------------------------------------------------------- */
 /* VM ioctls: on a VM fd                                                   */
