@@ -19,13 +19,18 @@ VMEM_CONFIGS="
 "
 
 # Benchmark configurations (make bench): one line per machine.
-#   name  kernel-series  emulator  cpu-model  module-params  kvm-module
+#   name  kernel-series  emulator  cpu-model  module-params  kvm-module  args
 # kvm-module is the distribution's vendor module the KVM side runs on
 # (its dependencies are found with modinfo); "-" runs the vmem side only.
-# More lines (Bochs with kvm-intel, shadow MMU via module parameters) are
-# welcome; `make bench CONFIG=name` picks one.
+# args: comma-separated arguments for every benchmark program on this
+# machine, before BENCH_ARGS (which therefore win), or "-".  Bochs's clock
+# follows the instructions executed (clock: sync=none), so a repetition
+# gives the same figure again (two runs agreed within 0.5%): one is enough
+# there, and it keeps the boot benchmark to one boot per driver.
+# More lines (shadow MMU via module parameters) are welcome; `make bench
+# CONFIG=name` picks one.
 VMEM_BENCH_CONFIGS="
-6.1-svm-npt   6.1   qemu   EPYC,+svm,+npt   -   kvm-amd
-6.12-svm-npt  6.12  qemu   EPYC,+svm,+npt   -   kvm-amd
-6.1-vmx-ept   6.1   bochs  corei7_skylake_x -   kvm-intel
+6.1-svm-npt   6.1   qemu   EPYC,+svm,+npt   -   kvm-amd    -
+6.12-svm-npt  6.12  qemu   EPYC,+svm,+npt   -   kvm-amd    -
+6.1-vmx-ept   6.1   bochs  corei7_skylake_x -   kvm-intel  --repeat=1
 "
