@@ -1721,8 +1721,8 @@ void vmx_vcpu_run(struct vmem_vcpu *vcpu)
 		if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI) {
 			this_cpu_inc(vmx_cpu.nmi_exits);
 			__vmx_do_nmi();
-		}
-		else if ((info & VMX_INTR_VECTOR_MASK) == X86_TRAP_MC)
+		} else if ((info & VMX_INTR_VECTOR_MASK) == X86_TRAP_MC) {
 			vmx_handle_mce();
+		}
 	}
 }
