@@ -34,12 +34,12 @@ while getopts "c:r:a:h" o; do
 done
 
 declare -a cfgs
-while read -r name series emu cpu params kvm; do
+while read -r name series emu cpu params kvm cargs; do
 	[ -n "$name" ] || continue
 	if [ ${#want_cfgs[@]} -gt 0 ]; then
 		printf '%s\n' "${want_cfgs[@]}" | grep -qx "$name" || continue
 	fi
-	cfgs+=("$name $series $emu $cpu $params $kvm")
+	cfgs+=("$name $series $emu $cpu $params $kvm ${cargs:--}")
 done <<<"$VMEM_BENCH_CONFIGS"
 if [ ${#cfgs[@]} -eq 0 ]; then
 	echo "bench: no benchmark configuration matches ${want_cfgs[*]}" >&2
@@ -208,9 +208,9 @@ make_paging_table() {	# figures.tsv
 }
 
 # ---- one machine ----------------------------------------------------------
-run_config() {	# name series emu cpu params kvm
-	local name=$1 series=$2 emu=$3 cpu=$4 params=$5 kvm=$6
-	local dir=$build/bench/$name rel moddir append wall t0 ko
+run_config() {	# name series emu cpu params kvm config-args
+	local name=$1 series=$2 emu=$3 cpu=$4 params=$5 kvm=$6 cargs=$7
+	local dir=$build/bench/$name rel moddir append wall t0 ko args
 	rm -rf "$dir" && mkdir -p "$dir/extra/bench/kvm" "$dir/extra/bin" "$dir/tests"
 	rel=$(cat "$top/.cache/kernels/$series/release")
 	moddir=$top/.cache/kernels/$series/root/lib/modules/$rel
@@ -220,7 +220,10 @@ run_config() {	# name series emu cpu params kvm
 	cp "$build/bench/bin/benches.list" "$build/bench/bin/modes.list" "$dir/extra/bench/"
 	while read -r b; do cp "$build/bench/bin/$b" "$dir/extra/bench/"; done \
 		<"$build/bench/bin/benches.list"
-	echo "$bargs" >"$dir/extra/bench/args"
+	# The machine's own arguments first, so that -a/BENCH_ARGS win.
+	args=$bargs
+	[ "$cargs" != "-" ] && args="${cargs//,/ }${bargs:+ $bargs}"
+	echo "$args" >"$dir/extra/bench/args"
 	: >"$dir/extra/bench/kvm.modules"
 	if [ "$kvm" != "-" ]; then
 		add_ko "$moddir" "$kvm" "$dir/extra/bench/kvm" ||
@@ -256,7 +259,7 @@ run_config() {	# name series emu cpu params kvm
 	to_figures <"$dir/output.txt" >"$dir/figures.tsv"
 	{
 		make_table "$dir/figures.tsv" \
-			"== $name: $emu $cpu, Linux $rel, vmem params ${params/#-/none}, best of $rounds round(s), benchmark args: ${bargs:-none} =="
+			"== $name: $emu $cpu, Linux $rel, vmem params ${params/#-/none}, best of $rounds round(s), benchmark args: ${args:-none} =="
 		make_paging_table "$dir/figures.tsv"
 		sed -n 's/^@@BENCH-INFO /  machine: /p' "$dir/output.txt"
 		sed -n 's/^@@BENCH-NOTE /  note: /p' "$dir/output.txt"

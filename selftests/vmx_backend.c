@@ -10,6 +10,14 @@
  *			(skipped with one CPU)
  *   vmcs_switch	several vCPUs (of one VM and of two) take turns on
  *			one CPU: each entry VMPTRLDs the right VMCS
+ *   preempt_migrate	two vCPU threads spin in their guests without
+ *			leaving VMEM_RUN while they are preempted by each
+ *			other on one CPU and moved between CPUs (VMCLEAR by
+ *			IPI on the old CPU, VMPTRLD and per-CPU host state
+ *			on the new), then a signal ends one RUN with EINTR
+ *			and it resumes; the guests check their CR2,
+ *			KERNEL_GS_BASE and a running sum all along
+ *			(skipped with one CPU)
  *   entry_failure	a state that set_sregs cannot see (RFLAGS.VM in
  *			long mode) fails the VM entry: VMEM_EXIT_FAIL_ENTRY
  *			with exit reason 0x80000021, and the vCPU runs again
@@ -37,14 +45,18 @@
  *   host_nmi		NMIs sent to the CPU where a guest spins reach the
  *			host's handler, again and again (NMI exiting, the
  *			handler run by __vmx_do_nmi, NMIs unblocked by its
- *			IRET); uses the debugfs hook vmem/vmx_nmi_test
- *			(skipped with one CPU)
+ *			IRET); uses the debugfs hook vmem/vmx_nmi_test,
+ *			whose count of NMI exits shows that NMIs did arrive
+ *			in the guest (skipped with one CPU)
  *
  * The tests skip on an SVM host.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -247,6 +259,227 @@ static int test_vmcs_switch(void)
 	unpin();
 	vm_free(vm1);
 	vm_free(vm2);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* preempt_migrate                                                         */
+
+/* Per VM (each vCPU below has a VM of its own). */
+static volatile uint64_t mig_stop, mig_iters;
+
+/*
+ * Spin with IF=1 (host interrupts exit, so the scheduler can preempt and
+ * move the thread) and never leave VMEM_RUN until told to.  CR2 (loaded by
+ * vmem before each entry) and KERNEL_GS_BASE (passed through, swapped by
+ * vmem around each entry) must stay the guest's across whatever the host
+ * does between exits; the running sum lives in guest registers and stack.
+ */
+static void guest_mig_spin(uint64_t seed)
+{
+	uint64_t i, sum = seed;
+
+	sti();
+	for (i = 1; !mig_stop; i++) {
+		sum = sum * 3 + i;
+		__asm__ __volatile__("mov %0, %%cr2" :: "r"(i << 12));
+		wrmsr(MSR_KERNEL_GS_BASE, seed << 40 | i);
+		for (int k = 0; k < 64; k++)
+			cpu_relax();
+		GUEST_ASSERT_EQ(get_cr2(), i << 12);
+		GUEST_ASSERT_EQ(rdmsr(MSR_KERNEL_GS_BASE), seed << 40 | i);
+		mig_iters = i;
+	}
+	cli();
+	GUEST_SYNC_ARGS(1, i, sum, 0);
+	GUEST_DONE();
+}
+
+struct mig_vcpu {
+	struct vt_vm *vm;
+	struct vt_vcpu *vcpu;
+	pthread_t th;
+	volatile pid_t tid;
+	volatile int eintr;	/* VMEM_RUN calls ended by a signal */
+	int err;		/* errno of a VMEM_RUN that failed otherwise */
+	uint64_t cmd;
+	struct vt_ucall uc;
+};
+
+static void mig_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void *mig_thread(void *arg)
+{
+	struct mig_vcpu *m = arg;
+
+	m->tid = syscall(SYS_gettid);
+	for (;;) {
+		if (vcpu_run(m->vcpu) < 0) {
+			if (errno == EINTR) {
+				m->eintr++;
+				continue;
+			}
+			m->err = errno;
+			return NULL;
+		}
+		m->cmd = vcpu_get_ucall(m->vcpu, &m->uc);
+		if (m->cmd != UCALL_PRINTF)
+			return NULL;
+	}
+}
+
+/* The CPU a thread last ran on: field 39 of /proc/self/task/TID/stat. */
+static int thread_cpu(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	int field, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	n = vt_read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return -1;
+	/* The command name may hold spaces: count from its closing ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	for (field = 2; field < 39 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p ? atoi(p + 1) : -1;
+}
+
+static int set_thread_cpu(pthread_t th, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(th, sizeof(set), &set);
+}
+
+/*
+ * Wait (bounded: Bochs is slow, and two spinning vCPUs share its CPUs)
+ * until @m's thread is seen on @cpu and its guest has gone on counting
+ * there.  The thread never leaves VMEM_RUN meanwhile, so the move and the
+ * guest's progress happen inside one RUN.
+ */
+static bool mig_wait(struct mig_vcpu *m, int cpu, const char *what)
+{
+	uint64_t start;
+	int i, seen = -1;
+
+	for (i = 0; i < 60000; i++) {
+		seen = thread_cpu(m->tid);
+		if (seen == cpu)
+			break;
+		usleep(1000);
+	}
+	if (seen != cpu) {
+		vt_diag("%s: thread still on CPU %d, not %d", what, seen, cpu);
+		return false;
+	}
+	start = *VM_GUEST_PTR(m->vm, mig_iters);
+	for (i = 0; i < 60000; i++) {
+		if (*VM_GUEST_PTR(m->vm, mig_iters) >= start + 3)
+			return true;
+		if (m->cmd != UCALL_NONE || m->err)
+			break;
+		usleep(1000);
+	}
+	vt_diag("%s: guest stopped at iteration %llu on CPU %d (ucall %s, errno %s)",
+		what, (unsigned long long)*VM_GUEST_PTR(m->vm, mig_iters), cpu,
+		vt_ucall_name(m->cmd), vt_errno_name(m->err));
+	return false;
+}
+
+static int test_preempt_migrate(void)
+{
+	/* Where each vCPU thread goes, step by step: together on one CPU
+	 * (preempting each other mid-RUN), apart, swapped, back. */
+	static const int plan[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 1, 1 }, { 0, 1 }, { 1, 0 }, { 0, 0 },
+	};
+	struct mig_vcpu mv[2] = { 0 };
+	struct sigaction sa = { 0 };
+	int ret = VT_PASS;
+	char what[64];
+	size_t step;
+	int v;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("one CPU online: nowhere to move the vCPUs to");
+	sa.sa_handler = mig_sigusr1;	/* no SA_RESTART: RUN ends with EINTR */
+	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
+
+	for (v = 0; v < 2; v++) {
+		ASSERT_TRUE(mv[v].vm = vm_create(VMEM_VM_MMU_AUTO));
+		ASSERT_TRUE(mv[v].vcpu = vcpu_add(mv[v].vm, 0, guest_mig_spin));
+		ASSERT_OK(vcpu_args_set(mv[v].vcpu, 1, v + 1));
+		mv[v].cmd = UCALL_NONE;
+	}
+	/* Both start on CPU 0, so the first RUNs already share it. */
+	ASSERT_OK(pin_to_cpu(0));
+	for (v = 0; v < 2; v++)
+		ASSERT_EQ(pthread_create(&mv[v].th, NULL, mig_thread, &mv[v]), 0);
+	unpin();
+	for (v = 0; v < 2; v++)
+		while (!mv[v].tid)
+			usleep(1000);
+
+	for (step = 0; step < VT_ARRAY_SIZE(plan) && ret == VT_PASS; step++) {
+		for (v = 0; v < 2; v++)
+			if (set_thread_cpu(mv[v].th, plan[step][v]))
+				ret = vt_fail_at(__FILE__, __LINE__,
+						 "pthread_setaffinity_np failed");
+		for (v = 0; v < 2 && ret == VT_PASS; v++) {
+			snprintf(what, sizeof(what), "step %zu, vCPU thread %d",
+				 step, v);
+			if (!mig_wait(&mv[v], plan[step][v], what))
+				ret = vt_fail_at(__FILE__, __LINE__, "%s", what);
+		}
+	}
+
+	/* A signal ends the RUN with EINTR; the guest goes on after it. */
+	if (ret == VT_PASS) {
+		pthread_kill(mv[0].th, SIGUSR1);
+		for (v = 0; v < 60000 && !mv[0].eintr; v++)
+			usleep(1000);
+		EXPECT_GE(mv[0].eintr, 1);
+		if (!mig_wait(&mv[0], plan[VT_ARRAY_SIZE(plan) - 1][0],
+			      "after the signal"))
+			ret = vt_fail_at(__FILE__, __LINE__, "after the signal");
+	}
+
+	for (v = 0; v < 2; v++)
+		*VM_GUEST_PTR(mv[v].vm, mig_stop) = 1;
+	for (v = 0; v < 2; v++) {
+		uint64_t i, n, sum = v + 1;
+
+		pthread_join(mv[v].th, NULL);
+		EXPECT_EQ(mv[v].err, 0);
+		if (mv[v].cmd != UCALL_SYNC) {
+			vcpu_describe_ucall(mv[v].vcpu, &mv[v].uc);
+			ret = vt_fail_at(__FILE__, __LINE__,
+					 "vCPU thread %d ended with %s", v,
+					 vt_ucall_name(mv[v].cmd));
+			continue;
+		}
+		/* GUEST_SYNC_ARGS(1, i, sum, 0): args[0] is the 1. */
+		EXPECT_EQ(mv[v].uc.args[0], 1);
+		n = mv[v].uc.args[1];
+		for (i = 1; i < n; i++)
+			sum = sum * 3 + i;
+		EXPECT_EQ(mv[v].uc.args[2], sum);
+		vt_diag("vCPU thread %d: %llu iterations, %d RUN(s) ended by a signal",
+			v, (unsigned long long)(n - 1), mv[v].eintr);
+		/* And once more from this thread, wherever it runs. */
+		EXPECT_RUN_UCALL(mv[v].vcpu, UCALL_DONE, NULL);
+	}
+	signal(SIGUSR1, SIG_DFL);
+	for (v = 0; v < 2; v++)
+		vm_free(mv[v].vm);
 	return ret;
 }
 
@@ -806,6 +1039,7 @@ static void *spin_thread(void *arg)
 
 static int test_host_nmi(void)
 {
+	unsigned long long exits0, exits1;
 	struct spinner sp = { 0 };
 	struct vt_vm *vm;
 	pthread_t th;
@@ -824,6 +1058,7 @@ static int test_host_nmi(void)
 		usleep(1000);
 	/* Let it get back into the guest. */
 	usleep(100000);
+	ASSERT_OK(vt_read_u64(NMI_TEST_PATH, &exits0));
 	for (i = 0; i < NMI_ROUNDS; i++) {
 		if (write(fd, "1", 1) != 1) {
 			vt_diag("NMI %d to CPU 1: %s", i, vt_errno_name(errno));
@@ -832,10 +1067,18 @@ static int test_host_nmi(void)
 		ok++;
 		usleep(5000);
 	}
+	ASSERT_OK(vt_read_u64(NMI_TEST_PATH, &exits1));
 	*VM_GUEST_PTR(vm, spin_stop) = 1;
 	pthread_join(th, NULL);
 	close(fd);
 	EXPECT_EQ(ok, NMI_ROUNDS);
+	/*
+	 * The guest spins on CPU 1 nearly all the time, so most NMIs must
+	 * have arrived there and come back through the NMI-exit path; none
+	 * would mean the test only exercised NMIs taken in the host.
+	 */
+	vt_diag("%llu of %d NMIs arrived in the guest", exits1 - exits0, ok);
+	EXPECT_GE(exits1 - exits0, 1);
 	EXPECT_EQ(sp.cmd1, UCALL_SYNC);
 	EXPECT_EQ(sp.cmd2, UCALL_DONE);
 	unpin();
@@ -846,6 +1089,7 @@ static int test_host_nmi(void)
 static const struct vt_case cases[] = {
 	VT_CASE(vmcs_migrate),
 	VT_CASE(vmcs_switch),
+	VT_CASE(preempt_migrate),
 	VT_CASE(entry_failure),
 	VT_CASE(invalid_state),
 	VT_CASE(cr_shadows),

@@ -700,13 +700,16 @@ void vmx_uret_load(struct vmx_vcpu *vmx)
 /* A test hook for host NMIs                                               */
 
 /*
- * debugfs vmem/vmx_nmi_test (root, write-only): writing a CPU number sends
- * that CPU an NMI and waits (2 s at most) until the host's NMI handlers
- * have seen it; the write fails with ETIMEDOUT otherwise.  The selftests
- * use it while a vCPU spins in the guest on that CPU, to check that an
- * NMI that arrives in the guest reaches the host through __vmx_do_nmi()
- * and that NMIs are unblocked afterwards.  Nothing in the harness sends
- * NMIs otherwise (no NMI watchdog in Bochs).
+ * debugfs vmem/vmx_nmi_test (root only): writing a CPU number sends that
+ * CPU an NMI and waits (2 s at most) until the host's NMI handlers have
+ * seen it; the write fails with ETIMEDOUT otherwise.  Reading it gives the
+ * number of host NMIs that arrived in a guest (NMI exits handed to the
+ * host by __vmx_do_nmi()) since the module was loaded, summed over CPUs.
+ * The selftests use it while a vCPU spins in the guest on that CPU, to
+ * check that an NMI that arrives in the guest reaches the host through
+ * __vmx_do_nmi() (the count moves, so the NMI was not simply taken in the
+ * host) and that NMIs are unblocked afterwards.  Nothing in the harness
+ * sends NMIs otherwise (no NMI watchdog in Bochs).
  */
 #ifdef CONFIG_DEBUG_FS
 static DEFINE_PER_CPU(int, vmx_test_nmi_armed);		/* [a] */
@@ -753,11 +756,25 @@ static ssize_t vmx_nmi_test_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
+static ssize_t vmx_nmi_test_read(struct file *file, char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	unsigned long sum = 0;
+	char buf[24];
+	int cpu, n;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu(vmx_cpu, cpu).nmi_exits);
+	n = scnprintf(buf, sizeof(buf), "%lu\n", sum);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
 static const struct file_operations vmx_nmi_test_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
+	.read	= vmx_nmi_test_read,
 	.write	= vmx_nmi_test_write,
-	.llseek	= noop_llseek,
+	.llseek	= default_llseek,
 };
 
 static void vmx_test_hooks_init(void)
@@ -769,7 +786,7 @@ static void vmx_test_hooks_init(void)
 	if (!register_nmi_handler(NMI_LOCAL, vmx_test_nmi_handler, 0,
 				  "vmem_vmx_test")) {
 		vmx_nmi_handler_registered = true;
-		vmx_nmi_test_file = debugfs_create_file("vmx_nmi_test", 0200,
+		vmx_nmi_test_file = debugfs_create_file("vmx_nmi_test", 0600,
 							dir, NULL,
 							&vmx_nmi_test_fops);
 	}

@@ -646,6 +646,10 @@ enum vmx_uret_msr {
  * @urn_registered:	@urn is on this CPU's list
  * @uret_host:		the host's values of the VMX_URET MSRs
  * @uret_cur:		what the MSRs hold now
+ * @nmi_exits:		host NMIs that arrived in a guest here and were handed
+ *			to the host's handler (__vmx_do_nmi); read with
+ *			READ_ONCE by the vmx_nmi_test debugfs hook, so a test
+ *			can tell that path from NMIs taken in the host
  *
  * [p] All written only by the owning CPU with interrupts off.
  */
@@ -658,6 +662,7 @@ struct vmx_cpu {
 	bool urn_registered;
 	u64 uret_host[VMX_NR_URET];
 	u64 uret_cur[VMX_NR_URET];
+	unsigned long nmi_exits;
 };
 
 DECLARE_PER_CPU(struct vmx_cpu, vmx_cpu);

@@ -1797,9 +1797,11 @@ void vmx_vcpu_run(struct vmem_vcpu *vcpu)
 		u32 info = vmx->exit_intr_info;
 
 		/* An NMI for the host: run its handler now, NMIs unblock. */
-		if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI)
+		if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI) {
+			this_cpu_inc(vmx_cpu.nmi_exits);
 			__vmx_do_nmi();
-		else if ((info & VMX_INTR_VECTOR_MASK) == X86_TRAP_MC)
+		} else if ((info & VMX_INTR_VECTOR_MASK) == X86_TRAP_MC) {
 			vmx_handle_mce();
+		}
 	}
 }
