@@ -40,7 +40,7 @@ VMEM_CONFIGS="
 # More lines (shadow MMU via module parameters) are welcome; `make bench
 # CONFIG=name` picks one.
 VMEM_BENCH_CONFIGS="
-6.1-svm-npt   6.1   qemu   EPYC,+svm,+npt   -   kvm-amd    -
-6.12-svm-npt  6.12  qemu   EPYC,+svm,+npt   -   kvm-amd    -
-6.1-vmx-ept   6.1   bochs  corei7_skylake_x -   kvm-intel  --repeat=1
+6.1-svm-npt   6.1   qemu   EPYC,+svm,+npt   large_pages=1   kvm-amd    -
+6.12-svm-npt  6.12  qemu   EPYC,+svm,+npt   large_pages=1   kvm-amd    -
+6.1-vmx-ept   6.1   bochs  corei7_skylake_x large_pages=1   kvm-intel  --repeat=1
 "

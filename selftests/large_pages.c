@@ -180,6 +180,9 @@ static int setup(void)
 			return vt_fail_at(__FILE__, __LINE__, "cannot read %s", path);
 		saved[i] = (long)v;
 	}
+	/* Off by default (module-parameters.rst); the cases want it on. */
+	if (knob_set("large_pages", 1))
+		return vt_fail_at(__FILE__, __LINE__, "cannot set large_pages");
 	return VT_PASS;
 }
 
