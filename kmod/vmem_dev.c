@@ -19,10 +19,11 @@
 
 #include "vmem_backend.h"
 #include "vmem_core.h"
+#include "x86/hypercall.h"
 
 static_assert(sizeof(struct vmem_limits) == 64);
 /* A new capability must be answered below before VMEM_CAP_MAX moves. */
-static_assert(VMEM_CAP_MAX == VMEM_CAP_REAL_MODE);
+static_assert(VMEM_CAP_MAX == VMEM_CAP_HYPERCALLS);
 
 static long vmem_check_extension(unsigned long cap)
 {
@@ -52,6 +53,8 @@ static long vmem_check_extension(unsigned long cap)
 		return vmem_backend->real_mode_mmus &
 		       ((vmem_config.tdp ? VMEM_VM_MMU_HW : 0) |
 			(vmem_backend->has_shadow ? VMEM_VM_MMU_SHADOW : 0));
+	case VMEM_CAP_HYPERCALLS:
+		return vmem_hypercall_features();
 	default:
 		return 0;
 	}

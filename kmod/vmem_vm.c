@@ -32,6 +32,7 @@
 #include "vmem_share.h"
 #include "vmem_vm.h"
 #include "pool.h"
+#include "x86/hypercall.h"
 
 static_assert(sizeof(struct vmem_memslot) == 64);
 static_assert(sizeof(struct vmem_vm_stats) == 128);
@@ -224,6 +225,17 @@ static long vmem_vm_ioctl(struct file *file, unsigned int cmd,
 		if (copy_from_user(&sf, argp, sizeof(sf)))
 			return -EFAULT;
 		return vmem_swap_set_file(vm, &sf);
+	}
+	case VMEM_HYPERCALLS: {
+		struct vmem_hypercalls hc;
+		long r;
+
+		if (copy_from_user(&hc, argp, sizeof(hc)))
+			return -EFAULT;
+		r = vmem_hypercalls_ioctl(vm, &hc);
+		if (!r && copy_to_user(argp, &hc, sizeof(hc)))
+			return -EFAULT;
+		return r;
 	}
 	default:
 		return -ENOTTY;

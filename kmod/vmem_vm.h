@@ -226,6 +226,9 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  *			raced with one retries  [u] to write, READ_ONCE
  * @mmu_invalidating:	invalidations in progress (begin..end)  [u]
  * @tdp:		the TDP tree (root and format)  [u]
+ * @hypercalls_off:	the VMM turned vmem's in-kernel hypercalls off
+ *			(VMEM_HYPERCALLS): every CPL-0 hypercall exits.
+ *			False, the default, as the VM is allocated  [a]
  * @nr_vcpus:		vCPUs created  [m]
  * @vcpus:		by id, max_vcpus entries  [m] to write, READ_ONCE
  * @pool_vm:		the VM's resource settings and place in the pool
@@ -255,6 +258,8 @@ struct vmem_vm {
 	unsigned long mmu_seq;
 	unsigned int mmu_invalidating;
 	void *tdp;
+
+	bool hypercalls_off;
 
 	unsigned int nr_vcpus;
 	struct vmem_vcpu **vcpus;
@@ -500,7 +505,8 @@ enum vmem_insn_kind {
 };
 
 /*
- * Exits handled by the core on behalf of both backends (x86/exits.c).
+ * Exits handled by the core on behalf of both backends (x86/exits.c;
+ * VMMCALL/VMCALL in x86/hypercall.c).
  * Each returns 1 to re-enter the guest, 0 to return to the VMM with
  * vcpu->run filled, or -errno.  They advance RIP themselves: at once when
  * handled in the kernel, else at the next VMEM_RUN, when the VMM's answer

@@ -7,8 +7,9 @@
  * VMM's table), XSETBV, the MSRs vmem keeps (the core's: APIC_BASE,
  * MISC_ENABLE, MTRRcap, MTRRdefType; the backend's: EFER, the SYSCALL and
  * SYSENTER MSRs, FS/GS/KERNEL_GS base, PAT, TSC, TSC_AUX...), and HLT when
- * an event is already queued.  What goes to the VMM: port I/O, MMIO, HLT,
- * VMMCALL/VMCALL from CPL 0, and every other MSR (VMEM_EXIT_MSR: the VMM
+ * an event is already queued, and vmem's own hypercalls (x86/hypercall.c).
+ * What goes to the VMM: port I/O, MMIO, HLT, every other VMMCALL/VMCALL
+ * from CPL 0, and every other MSR (VMEM_EXIT_MSR: the VMM
  * answers the value or asks for a #GP; a VMM that knows no MSR answers
  * error = 1 and the guest sees what hardware would give).  Sending
  * unknown MSRs to the VMM rather than injecting #GP lets a VMM model
@@ -219,7 +220,7 @@ int vmem_exit_irq_window(struct vmem_vcpu *vcpu)
 }
 
 /* ---------------------------------------------------------------------- */
-/* HLT, VMMCALL, XSETBV                                                    */
+/* HLT, XSETBV (VMMCALL/VMCALL: x86/hypercall.c)                          */
 
 int vmem_exit_hlt(struct vmem_vcpu *vcpu, unsigned int insn_len)
 {
@@ -229,33 +230,6 @@ int vmem_exit_hlt(struct vmem_vcpu *vcpu, unsigned int insn_len)
 	    vcpu->exception.pending)
 		return 1;
 	vcpu->run->exit_reason = VMEM_EXIT_HLT;
-	return 0;
-}
-
-/*
- * Hypercalls belong to the guest kernel: from CPL > 0 the VMM is not
- * bothered and RAX gets -1 (KVM's -KVM_EPERM).
- */
-int vmem_exit_hypercall(struct vmem_vcpu *vcpu, unsigned int insn_len)
-{
-	struct vmem_run *run = vcpu->run;
-	u64 *g = vcpu->regs;
-
-	if (vmem_backend->get_cpl(vcpu) != 0) {
-		g[VMEM_RAX] = ~0ULL;
-		vcpu->rip += insn_len;
-		return 1;
-	}
-	run->exit_reason = VMEM_EXIT_HYPERCALL;
-	run->hypercall.nr = g[VMEM_RAX];
-	run->hypercall.args[0] = g[VMEM_RBX];
-	run->hypercall.args[1] = g[VMEM_RCX];
-	run->hypercall.args[2] = g[VMEM_RDX];
-	run->hypercall.args[3] = g[VMEM_RSI];
-	run->hypercall.args[4] = g[VMEM_RDI];
-	run->hypercall.ret = 0;
-	vcpu->pending = VMEM_PENDING_HYPERCALL;
-	vcpu->pending_next_rip = vcpu->rip + insn_len;
 	return 0;
 }
 

@@ -320,4 +320,23 @@ static inline uint64_t vmmcall(uint64_t nr, uint64_t a0, uint64_t a1)
 	return ret;
 }
 
+/*
+ * A hypercall with KVM's registers, by VMMCALL (AMD) or VMCALL (Intel):
+ * RAX = @nr, RBX and RCX in and out (vmem's VMEM_HC_MEM_INFO answers
+ * there); returns RAX.
+ */
+static inline uint64_t vmmcall_regs(uint64_t nr, uint64_t *rbx, uint64_t *rcx)
+{
+	__asm__ __volatile__("vmmcall"
+			     : "+a"(nr), "+b"(*rbx), "+c"(*rcx) : : "memory");
+	return nr;
+}
+
+static inline uint64_t vmcall_regs(uint64_t nr, uint64_t *rbx, uint64_t *rcx)
+{
+	__asm__ __volatile__("vmcall"
+			     : "+a"(nr), "+b"(*rbx), "+c"(*rcx) : : "memory");
+	return nr;
+}
+
 #endif /* VMEM_VT_X86_H */

@@ -101,8 +101,14 @@ struct vmem_limits {
  * unrestricted guest, which needs EPT.
  */
 #define VMEM_CAP_REAL_MODE	11
+/*
+ * The hypercalls vmem answers in the kernel (VMEM_HC_*, below): bit n set
+ * when VMEM_HC_BASE + n is one, the same bits the guest's
+ * VMEM_HC_FEATURES returns; 0 when vmem answers none.
+ */
+#define VMEM_CAP_HYPERCALLS	12
 /* Highest VMEM_CAP_* number this header knows. */
-#define VMEM_CAP_MAX		11
+#define VMEM_CAP_MAX		12
 
 /* ---------------------------------------------------------------------- */
 /* VM ioctls: on a VM fd                                                   */
@@ -257,6 +263,46 @@ struct vmem_swap_file {
 };
 
 #define VMEM_SET_SWAP_FILE	_IOW(VMEMIO, 0x1a, struct vmem_swap_file)
+
+/**
+ * struct vmem_hypercalls - vmem's in-kernel hypercalls for one VM
+ * @flags:	in: VMEM_HYPERCALLS_SET_ENABLE to change @enable (0 only
+ *		reads the setting)
+ * @enable:	1 (the default): the guest's hypercalls with a number in
+ *		vmem's range are answered in the kernel; 0: every hypercall
+ *		from CPL 0 exits VMEM_EXIT_HYPERCALL.  In: 0 or 1 with
+ *		VMEM_HYPERCALLS_SET_ENABLE, else ignored; out: the setting
+ * @reserved:	zero
+ */
+struct vmem_hypercalls {
+	__u32 flags;
+	__u32 enable;
+	__u64 reserved[3];
+};
+
+#define VMEM_HYPERCALLS_SET_ENABLE	(1u << 0)
+
+#define VMEM_HYPERCALLS		_IOWR(VMEMIO, 0x1b, struct vmem_hypercalls)
+
+/*
+ * Hypercalls vmem answers in the kernel: VMMCALL (or VMCALL) at CPL 0
+ * with RAX (EAX outside 64-bit mode) in [VMEM_HC_BASE, VMEM_HC_BASE +
+ * VMEM_HC_RANGE), while enabled (VMEM_HYPERCALLS).  Every other number
+ * exits VMEM_EXIT_HYPERCALL.  The result is in RAX (zero-extended EAX
+ * outside 64-bit mode): >= 0 success, negative -VMEM_HC_E* (KVM's
+ * values).  Documentation/api.rst, section 5.7.
+ */
+#define VMEM_HC_BASE		0x564d0000	/* "VM" */
+#define VMEM_HC_RANGE		0x10000
+
+#define VMEM_HC_PING		(VMEM_HC_BASE + 0)	/* RAX = 0 */
+#define VMEM_HC_FEATURES	(VMEM_HC_BASE + 1)	/* RAX = VMEM_CAP_HYPERCALLS */
+/* RBX = 0 (flags); RAX = 0, RBX = Configured, RCX = Granted pages */
+#define VMEM_HC_MEM_INFO	(VMEM_HC_BASE + 2)
+
+#define VMEM_HC_EPERM		1	/* from CPL > 0 (any number) */
+#define VMEM_HC_EINVAL		22	/* a bad argument */
+#define VMEM_HC_ENOSYS		1000	/* a number in the range vmem lacks */
 
 /* ---------------------------------------------------------------------- */
 /* vCPU state                                                              */
