@@ -520,6 +520,12 @@ enum vmem_insn_kind {
 int vmem_exit_cpuid(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_hlt(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_hypercall(struct vmem_vcpu *vcpu, unsigned int insn_len);
+/*
+ * The in-kernel part of vmem_exit_hypercall(): true when vmem answered
+ * (RAX and RIP updated), false when the hypercall is the VMM's.  Never
+ * sleeps, so handle_exit_fast may call it.
+ */
+bool vmem_exit_hypercall_fast(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_rdmsr(struct vmem_vcpu *vcpu, unsigned int insn_len);
 int vmem_exit_wrmsr(struct vmem_vcpu *vcpu, unsigned int insn_len);
 /*

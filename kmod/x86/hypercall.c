@@ -113,14 +113,14 @@ static int vmem_hypercall_to_vmm(struct vmem_vcpu *vcpu,
  * -VMEM_HC_EPERM (KVM's -KVM_EPERM), so a guest's user space cannot reach
  * the VMM's device models this way.
  */
-int vmem_exit_hypercall(struct vmem_vcpu *vcpu, unsigned int insn_len)
+bool vmem_exit_hypercall_fast(struct vmem_vcpu *vcpu, unsigned int insn_len)
 {
 	bool cpl0 = vmem_backend->get_cpl(vcpu) == 0;
 	u64 mask, nr;
 	s64 ret;
 
 	if (cpl0 && READ_ONCE(vcpu->vm->hypercalls_off))
-		return vmem_hypercall_to_vmm(vcpu, insn_len);
+		return false;
 
 	/* The number as the guest wrote it: EAX outside 64-bit mode. */
 	mask = vmem_code_size(vcpu) == 8 ? U64_MAX : U32_MAX;
@@ -128,13 +128,20 @@ int vmem_exit_hypercall(struct vmem_vcpu *vcpu, unsigned int insn_len)
 	if (!cpl0)
 		ret = -VMEM_HC_EPERM;
 	else if (nr - VMEM_HC_BASE >= VMEM_HC_RANGE)
-		return vmem_hypercall_to_vmm(vcpu, insn_len);
+		return false;
 	else
 		ret = vmem_hc_answer(vcpu, nr, mask);
 
 	vcpu->regs[VMEM_RAX] = (u64)ret & mask;
 	vcpu->rip += insn_len;
-	return 1;
+	return true;
+}
+
+int vmem_exit_hypercall(struct vmem_vcpu *vcpu, unsigned int insn_len)
+{
+	if (vmem_exit_hypercall_fast(vcpu, insn_len))
+		return 1;
+	return vmem_hypercall_to_vmm(vcpu, insn_len);
 }
 
 long vmem_hypercalls_ioctl(struct vmem_vm *vm, struct vmem_hypercalls *hc)

@@ -479,9 +479,9 @@ static int svm_exit_shutdown(struct vmem_vcpu *vcpu)
 
 /*
  * The fast path runs with interrupts off right after the exit: only what
- * needs no sleep and no guest memory (CPUID, and MSRs the VMCB holds with
- * a value they accept; anything else, a #GP included, takes the slow
- * path).  Without nrip-save even CPUID needs a fetch to find its length,
+ * needs no sleep and no guest memory (CPUID, vmem's own hypercalls, and
+ * MSRs the VMCB holds with a value they accept; anything else, a #GP
+ * included, takes the slow path).  Without nrip-save even CPUID needs a fetch to find its length,
  * so the fast path is for CPUs that have it.  Host interrupts (INTR) never
  * take it: they must reach the host, which needs interrupts on.
  */
@@ -492,6 +492,9 @@ bool svm_handle_exit_fast(struct vmem_vcpu *vcpu)
 	u64 data;
 	u32 msr;
 
+	/* Its length known without a fetch, VMMCALL needs no nrip-save. */
+	if (vmcb->control.exit_code == SVM_EXIT_VMMCALL)
+		return vmem_exit_hypercall_fast(vcpu, 3);
 	if (!svm_caps.nrips || next <= vcpu->rip || next - vcpu->rip > 15)
 		return false;
 

@@ -406,9 +406,11 @@ static int vmx_exit_vmx_off(struct vmem_vcpu *vcpu)
 /*
  * The fast path runs with interrupts off right after the exit, with the
  * VMCS current: only what needs no sleep and no guest memory.  CPUID
- * (vmem_exit_cpuid never sleeps), the MSRs this backend keeps (the rest
- * need the core, which may exit to the VMM), an NMI already handed to the
- * host, and the NMI window (the next entry injects).
+ * (vmem_exit_cpuid never sleeps), vmem's own hypercalls by VMCALL (AMD's
+ * VMMCALL raises #UD, whose length needs a fetch), the MSRs this backend
+ * keeps (the rest need the core, which may exit to the VMM), an NMI
+ * already handed to the host, and the NMI window (the next entry
+ * injects).
  */
 bool vmx_handle_exit_fast(struct vmem_vcpu *vcpu)
 {
@@ -419,6 +421,8 @@ bool vmx_handle_exit_fast(struct vmem_vcpu *vcpu)
 	switch (vmx->exit_reason) {
 	case VMX_REASON_CPUID:
 		return vmem_exit_cpuid(vcpu, vmx->insn_len) == 1;
+	case VMX_REASON_VMCALL:
+		return vmem_exit_hypercall_fast(vcpu, vmx->insn_len);
 	case VMX_REASON_RDMSR:
 		msr = vcpu->regs[VMEM_RCX];
 		if (vmx_get_msr(vcpu, msr, &data))
