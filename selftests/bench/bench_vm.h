@@ -68,6 +68,8 @@ struct vm {
 struct backend {
 	const char *name;
 	const char *dev;
+	/* A hypercall number the driver answers in the kernel with 0. */
+	uint64_t hc_nop;
 	int (*create)(struct vm *vm, size_t mem_size, const struct vm_opts *o);
 	int (*setup)(struct vm *vm, const struct boot_state *st);
 	/* One RUN; 0 with *ex filled, or -errno. */
