@@ -133,7 +133,8 @@ bool vmem_exit_hypercall_fast(struct vmem_vcpu *vcpu, unsigned int insn_len)
 		ret = vmem_hc_answer(vcpu, nr, mask);
 
 	vcpu->regs[VMEM_RAX] = (u64)ret & mask;
-	vcpu->rip += insn_len;
+	/* EIP wraps at 4 GiB outside 64-bit mode, as KVM's skip does. */
+	vcpu->rip = (vcpu->rip + insn_len) & mask;
 	return true;
 }
 
