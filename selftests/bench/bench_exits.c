@@ -45,6 +45,7 @@
  * others), one line in workloads[], and, if the VMM has to answer a new
  * kind of exit, a case in run_workload().
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -98,7 +99,8 @@ __asm__(
 	"	.pushsection .rodata.bench_guest, \"a\"\n"
 	"	.code64\n"
 	"	.globl guest_code_start, guest_code_end\n"
-	"	.globl guest_cpuid, guest_vmmcall, guest_out, guest_touch\n"
+	"	.globl guest_cpuid, guest_vmmcall, guest_vmcall, guest_out\n"
+	"	.globl guest_touch\n"
 	"guest_code_start:\n"
 
 	/* CPUID leaf 0: an exit both drivers handle in the kernel. */
@@ -120,9 +122,12 @@ __asm__(
 	"	jmp guest_stop\n"
 
 	/*
-	 * VMMCALL of the driver's no-op: answered in the kernel by both.
-	 * A VMM exit instead (a number the driver does not know) would show
-	 * in the exit count and be answered by run_workload().
+	 * The driver's no-op hypercall, answered in the kernel by both, with
+	 * the CPU vendor's instruction as a guest kernel picks it: VMMCALL
+	 * (AMD), VMCALL (Intel; VMMCALL would take the #UD path on both
+	 * drivers, and KVM rewrites the guest's code to VMCALL at the first
+	 * one).  A VMM exit instead (a number the driver does not know)
+	 * would show in the exit count and be answered by run_workload().
 	 */
 	"guest_vmmcall:\n"
 	"	mov $" XSTR(WARMUP) ", %r8d\n"
@@ -135,6 +140,21 @@ __asm__(
 	"	mov %rdi, %r8\n"
 	"2:	mov %rsi, %rax\n"
 	"	vmmcall\n"
+	"	dec %r8\n"
+	"	jnz 2b\n"
+	"	jmp guest_stop\n"
+
+	"guest_vmcall:\n"
+	"	mov $" XSTR(WARMUP) ", %r8d\n"
+	"1:	mov %rsi, %rax\n"
+	"	vmcall\n"
+	"	dec %r8\n"
+	"	jnz 1b\n"
+	"	mov $" XSTR(UC_START) ", %al\n"
+	"	out %al, $" XSTR(UC_PORT) "\n"
+	"	mov %rdi, %r8\n"
+	"2:	mov %rsi, %rax\n"
+	"	vmcall\n"
 	"	dec %r8\n"
 	"	jnz 2b\n"
 	"	jmp guest_stop\n"
@@ -177,8 +197,8 @@ __asm__(
 	"	.popsection\n");
 
 extern const unsigned char guest_code_start[], guest_code_end[];
-extern const unsigned char guest_cpuid[], guest_vmmcall[], guest_out[],
-	guest_touch[];
+extern const unsigned char guest_cpuid[], guest_vmmcall[], guest_vmcall[],
+	guest_out[], guest_touch[];
 
 /* ---------------------------------------------------------------------- */
 /* Workloads                                                              */
@@ -196,7 +216,7 @@ struct workload {
 static const struct workload workloads[] = {
 	{ "cpuid",   "CPUID leaf 0 (in-kernel on both)",             "op",
 	  guest_cpuid,   10000, false, false },
-	{ "vmmcall", "VMMCALL no-op in-kernel (vmem PING, KVM VAPIC_POLL_IRQ)",
+	{ "vmmcall", "VMMCALL/Intel VMCALL no-op: vmem PING, KVM VAPIC_POLL_IRQ",
 	  "op",          guest_vmmcall, 10000, false, false },
 	{ "out",     "OUT to a port, VMM exit and back",             "op",
 	  guest_out,     10000, false, false },
@@ -215,6 +235,23 @@ static const struct workload workloads[] = {
 
 /* ---------------------------------------------------------------------- */
 /* Guest memory image                                                     */
+
+/* The hypercall instruction of this CPU's vendor (see guest_vmmcall). */
+static bool cpu_is_intel(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+
+	if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
+		return false;
+	return ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;
+}
+
+static const unsigned char *workload_entry(const struct workload *w)
+{
+	if (w->entry == guest_vmmcall && cpu_is_intel())
+		return guest_vmcall;
+	return w->entry;
+}
 
 /* Write the image into guest RAM and describe the vCPU state for it. */
 static void build_image(void *mem, const struct backend *be,
@@ -237,7 +274,7 @@ static void build_image(void *mem, const struct backend *be,
 	memcpy(m + CODE_GPA, guest_code_start, guest_code_end - guest_code_start);
 
 	st->cr3 = PML4_GPA;
-	st->rip = CODE_GPA + (w->entry - guest_code_start);
+	st->rip = CODE_GPA + (workload_entry(w) - guest_code_start);
 	st->rsp = STACK_TOP;
 	st->rdi = n;
 	st->rsi = w->entry == guest_vmmcall ? be->hc_nop : TOUCH_GPA;
