@@ -28,12 +28,12 @@
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <asm/msr-index.h>
 
 #include <linux/vmem.h>
 
 #include "vmem_backend.h"
 #include "vmem_vm.h"
-#include "insn.h"
 #include "hypercall.h"
 
 static_assert(sizeof(struct vmem_hypercalls) == 32);
@@ -108,6 +108,23 @@ static int vmem_hypercall_to_vmm(struct vmem_vcpu *vcpu,
 }
 
 /*
+ * 64-bit mode: CS.L with EFER.LMA (CS.L alone may be a stale descriptor
+ * bit in legacy mode).  Not vmem_code_size(): it reads every segment and
+ * control register, a VMREAD each on VMX, at every hypercall.
+ */
+static bool vmem_hc_64bit(struct vmem_vcpu *vcpu)
+{
+	struct vmem_segment cs;
+	u64 efer;
+
+	vmem_backend->get_segment(vcpu, &cs, VMEM_SEG_CS);
+	if (!cs.l)
+		return false;
+	return !vmem_backend->get_msr(vcpu, MSR_EFER, &efer) &&
+	       (efer & EFER_LMA);
+}
+
+/*
  * Hypercalls belong to the guest kernel: from CPL > 0 neither vmem nor
  * the VMM answers, whatever the number and the VM's setting, and RAX gets
  * -VMEM_HC_EPERM (KVM's -KVM_EPERM), so a guest's user space cannot reach
@@ -123,7 +140,7 @@ bool vmem_exit_hypercall_fast(struct vmem_vcpu *vcpu, unsigned int insn_len)
 		return false;
 
 	/* The number as the guest wrote it: EAX outside 64-bit mode. */
-	mask = vmem_code_size(vcpu) == 8 ? U64_MAX : U32_MAX;
+	mask = vmem_hc_64bit(vcpu) ? U64_MAX : U32_MAX;
 	nr = vcpu->regs[VMEM_RAX] & mask;
 	if (!cpl0)
 		ret = -VMEM_HC_EPERM;
