@@ -481,9 +481,10 @@ static int svm_exit_shutdown(struct vmem_vcpu *vcpu)
  * The fast path runs with interrupts off right after the exit: only what
  * needs no sleep and no guest memory (CPUID, vmem's own hypercalls, and
  * MSRs the VMCB holds with a value they accept; anything else, a #GP
- * included, takes the slow path).  Without nrip-save even CPUID needs a fetch to find its length,
- * so the fast path is for CPUs that have it.  Host interrupts (INTR) never
- * take it: they must reach the host, which needs interrupts on.
+ * included, takes the slow path).  Without nrip-save CPUID and the MSRs
+ * need a fetch to find their length, so for them the fast path is for
+ * CPUs that have it; VMMCALL is always 3 bytes.  Host interrupts (INTR)
+ * never take it: they must reach the host, which needs interrupts on.
  */
 bool svm_handle_exit_fast(struct vmem_vcpu *vcpu)
 {
