@@ -89,16 +89,10 @@ static int setup(void)
 {
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
+	if (r == VT_PASS)
+		r = nlt_require(&nl);
 	if (r != VT_PASS)
 		return r;
-	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	r = nlt_open(&nl);
-	if (r) {
-		vt_diag("netlink family %s: %s", VMEM_GENL_NAME,
-			vt_errno_name(-r));
-		return VT_FAIL;
-	}
 	cleanup_pools();
 	return VT_PASS;
 }

@@ -38,16 +38,7 @@ static int setup(void)
 {
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
-	if (r != VT_PASS)
-		return r;
-	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	r = nlt_open(&nl);
-	if (r) {
-		vt_diag("netlink family: %s", vt_errno_name(-r));
-		return VT_FAIL;
-	}
-	return VT_PASS;
+	return r == VT_PASS ? nlt_require(&nl) : r;
 }
 
 static void teardown(void)

@@ -37,6 +37,7 @@
 
 #include "nl_util.h"
 #include "vt.h"
+#include "vt_param.h"
 #include "vt_util.h"
 #include "vt_vm.h"
 
@@ -46,7 +47,6 @@
 /* Reclaim's hysteresis (VMEM_RECLAIM_BATCH, kmod/reclaim.h). */
 #define BATCH		32
 
-#define PARAM_DIR	"/sys/module/vmem/parameters/"
 
 static struct nlt_sock nl;
 static struct nlt_reply R;
@@ -154,38 +154,6 @@ static int root_set_res(uint64_t res)
 	nlt_put_u32(&m, VMEM_A_POOL_ID, VMEM_POOL_ROOT_ID);
 	nlt_put_u64(&m, VMEM_A_RESERVATION, res);
 	return nlt_call(&nl, &m, &R);
-}
-
-static int knob_set(const char *name, long val)
-{
-	char path[128];
-	FILE *f;
-	int r;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	r = fprintf(f, "%ld\n", val) < 0 ? -1 : 0;
-	if (fclose(f))
-		r = -1;
-	return r;
-}
-
-static long knob_get(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
 }
 
 /* Consumed rounded up: a fraction of a page still counts against it. */
@@ -937,8 +905,8 @@ static int test_vcpus_race_past_limit(void)
 {
 	const uint64_t limit = PAGES(8 * MB), part = 4 * MB;
 	struct runner r[NR_RUNNERS] = { 0 };
-	const char *knobs[] = { "share_scan_pages", "share_scan_sleep_ms" };
-	long saved[2];
+	const char *const knobs[] = { "share_scan_pages", "share_scan_sleep_ms" };
+	struct vt_params saved;
 	struct vmem_vm_stats st;
 	uint64_t max_seen = 0;
 	pthread_t th[NR_RUNNERS];
@@ -947,11 +915,10 @@ static int test_vcpus_race_past_limit(void)
 	int fd, i, done;
 
 	ASSERT_OK(vt_leaks_read(&base));
-	for (i = 0; i < 2; i++)
-		saved[i] = knob_get(knobs[i]);
+	ASSERT_OK(vt_params_save(&saved, knobs, 2));
 	/* The sharing daemon scans every page every millisecond or so. */
-	ASSERT_OK(knob_set("share_scan_pages", 100000));
-	ASSERT_OK(knob_set("share_scan_sleep_ms", 1));
+	ASSERT_OK(vt_param_set("share_scan_pages", 100000));
+	ASSERT_OK(vt_param_set("share_scan_sleep_ms", 1));
 
 	ASSERT_TRUE(vm = data_vm(NR_RUNNERS * part));
 	ASSERT_TRUE((fd = swap_file_open()) >= 0);
@@ -976,9 +943,7 @@ static int test_vcpus_race_past_limit(void)
 	} while (done < NR_RUNNERS);
 	for (i = 0; i < NR_RUNNERS; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < 2; i++)
-		if (saved[i] >= 0)
-			knob_set(knobs[i], saved[i]);
+	vt_params_restore(&saved);
 
 	vt_diag("highest Consumed %llu (limit %llu)",
 		(unsigned long long)max_seen, (unsigned long long)limit);
@@ -1010,17 +975,7 @@ static int setup(void)
 {
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
-	if (r != VT_PASS)
-		return r;
-	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	r = nlt_open(&nl);
-	if (r) {
-		vt_diag("netlink family %s: %s", VMEM_GENL_NAME,
-			vt_errno_name(-r));
-		return VT_FAIL;
-	}
-	return VT_PASS;
+	return r == VT_PASS ? nlt_require(&nl) : r;
 }
 
 static void teardown(void)

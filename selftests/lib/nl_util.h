@@ -102,4 +102,11 @@ int nlt_vm_get(struct nlt_sock *s, uint32_t id, struct nlt_reply *r);
 int nlt_vm_set(struct nlt_sock *s, uint32_t id, uint32_t pool, uint64_t res,
 	       struct nlt_reply *r);
 
+/*
+ * Setup helper (nl_setup.c, which prints): open @s for a test; VT_PASS,
+ * vt_skip() without root (the pool commands need CAP_NET_ADMIN), or
+ * VT_FAIL with a diagnostic when vmem's family cannot be resolved.
+ */
+int nlt_require(struct nlt_sock *s);
+
 #endif /* VMEM_NL_UTIL_H */

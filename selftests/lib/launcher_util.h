@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * launcher_util.h - helpers for the tests that run the `vmem` tool
- * (launcher_cli, boot_*): start it with its output captured, wait for
- * text, type into its console, collect its exit status.
+ * launcher_util.h - the selftests' command runner: run the `vmem` tool
+ * (launcher_*, boot_*, pool_cli, tunable_cli) with its output captured,
+ * wait for text, type into its console, collect its exit status, or run
+ * it to the end and check both.
  *
  * The tool is $VMEM_TOOL, else /bin/vmem (where the harness puts it);
  * the Linux guest (scripts/guest/build.sh) is in $VMEM_GUEST_DIR, else
@@ -50,5 +51,17 @@ void lrun_free(struct lrun *r);
 
 /* Run to the end without input; returns the status, output in @r. */
 int lrun_run(struct lrun *r, const char *const argv[], int timeout_s);
+/*
+ * Run to the end: true when it exits with @code and (if not NULL) @text
+ * is in its output; else false, with diagnostics and the output's end.
+ */
+bool lrun_expect(int code, const char *text, const char *const argv[],
+		 int timeout_s);
+
+/* EXPECT (vt.h) that `vmem ARGS...` exits with @code, printing @text. */
+#define LRUN_EXPECT(code, text, ...)					\
+	EXPECT_TRUE(lrun_expect((code), (text),				\
+				(const char *const[]){ "vmem", __VA_ARGS__, NULL }, \
+				30))
 
 #endif /* VMEM_LAUNCHER_UTIL_H */

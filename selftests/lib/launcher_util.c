@@ -273,3 +273,22 @@ int lrun_run(struct lrun *r, const char *const argv[], int timeout_s)
 		return -1;
 	return lrun_finish(r, timeout_s);
 }
+
+bool lrun_expect(int code, const char *text, const char *const argv[],
+		 int timeout_s)
+{
+	struct lrun r;
+	int st = lrun_run(&r, argv, timeout_s);
+	bool ok = st == code && (!text || (r.out && strstr(r.out, text)));
+
+	if (!ok) {
+		vt_diag("vmem %s %s: exit %d (want %d), want \"%s\"",
+			argv[1] ? argv[1] : "",
+			argv[1] && argv[2] ? argv[2] : "", st, code,
+			text ? text : "");
+		if (r.out)
+			lrun_dump(&r, 20);
+	}
+	lrun_free(&r);
+	return ok;
+}
