@@ -20,20 +20,7 @@
 /* Run `vmem ARGS...` and check its status and a phrase of its output. */
 static int expect_run(const char *const argv[], int status, const char *text)
 {
-	struct lrun r;
-	int got = lrun_run(&r, argv, T);
-
-	EXPECT_EQ(got, status);
-	if (text && !strstr(r.out, text)) {
-		vt_diag("output lacks \"%s\"", text);
-		lrun_dump(&r, 10);
-		lrun_free(&r);
-		return VT_FAIL;
-	}
-	if (vt_case_failed())
-		lrun_dump(&r, 10);
-	lrun_free(&r);
-	return VT_PASS;
+	return lrun_expect(status, text, argv, T) ? VT_PASS : VT_FAIL;
 }
 
 static int setup(void)

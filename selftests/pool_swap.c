@@ -511,6 +511,120 @@ static int test_pool_limit(void)
 	return r;
 }
 
+/* A VM with a @size slot at 0 and a swap file, moved into @pool. */
+static struct vt_vm *swap_vm(uint64_t size, uint32_t pool)
+{
+	struct vt_vm *vm = vm_create_bare(VMEM_VM_MMU_AUTO);
+	int fd = swap_file_open();
+	bool ok = vm && fd >= 0 && !vm_add_slot(vm, 0, 0, size, 0) &&
+		  !set_swap(vm, fd) &&
+		  !nlt_vm_set(&nl, vm_id(vm), pool, ~0ull, &R);
+
+	if (fd >= 0)
+		close(fd);
+	if (!ok && vm) {
+		vm_free(vm);
+		vm = NULL;
+	}
+	return vm;
+}
+
+/*
+ * A pool's count is exact: a VM that fills exactly @pool's limit there
+ * (8 MiB) loses no page, while one page too many would be reclaimed.
+ */
+static int expect_pool_empty(uint32_t pool)
+{
+	struct vmem_vm_stats st = { 0 };
+	struct vt_vm *vm;
+
+	ASSERT_TRUE(vm = swap_vm(8 * MB, pool));
+	host_fill(vm, 0, 8 * MB, 43);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	vm_free(vm);
+	EXPECT_EQ(st.swapped, 0);
+	EXPECT_EQ(st.consumed, PAGES(8 * MB));
+	return VT_PASS;
+}
+
+/*
+ * What a VM holds follows it, and its pool, when they move.  12 MiB held
+ * in an unlimited pool A, moved into B limited to 8 MiB: the next touch
+ * brings the VM within B's limit.  A keeps nothing of it: under a 4 MiB
+ * limit another VM fills 3 MiB there untouched.  A (with that VM) moved
+ * under P, limited to 2 MiB: the next touch brings A's VM within P's
+ * limit; A moved back out, P counts nothing.
+ */
+static int test_pool_limit_after_moves(void)
+{
+	static const char *const names[] = { "t_mv_a", "t_mv_b", "t_mv_p" };
+	struct vmem_vm_stats st = { 0 };
+	struct vt_vm *vm, *vm2;
+	struct vt_leaks base;
+	uint32_t a, b, p;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	nlt_pool_del_names(&nl, names, 3);
+	ASSERT_EQ(nlt_pool_new(&nl, names[0], VMEM_POOL_ROOT_ID, 0,
+			       VMEM_UNLIMITED, 1, &a, &R), 0);
+	ASSERT_EQ(nlt_pool_new(&nl, names[1], VMEM_POOL_ROOT_ID, 0,
+			       PAGES(8 * MB), 1, &b, &R), 0);
+	ASSERT_EQ(nlt_pool_new(&nl, names[2], VMEM_POOL_ROOT_ID, 0,
+			       PAGES(2 * MB), 1, &p, &R), 0);
+
+	ASSERT_TRUE(vm = swap_vm(16 * MB, a));
+	host_fill(vm, 0, 12 * MB, 41);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	EXPECT_EQ(st.swapped, 0);
+	ASSERT_EQ(nlt_vm_set(&nl, vm_id(vm), b, ~0ull, &R), 0);
+	host_fill(vm, 12 * MB, 4096, 41);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	vt_diag("moved into B: consumed %llu swapped %llu",
+		(unsigned long long)st.consumed,
+		(unsigned long long)st.swapped);
+	EXPECT_LE(consumed_up(&st), PAGES(8 * MB));
+	EXPECT_GE(st.swapped, PAGES(4 * MB) + 1);
+
+	ASSERT_EQ(nlt_pool_set(&nl, a, 0, PAGES(4 * MB), &R), 0);
+	ASSERT_TRUE(vm2 = swap_vm(4 * MB, a));
+	host_fill(vm2, 0, 3 * MB, 42);
+	ASSERT_OK(vm_get_stats(vm2, &st));
+	EXPECT_EQ(st.swapped, 0);
+	EXPECT_EQ(st.consumed, PAGES(3 * MB));
+
+	ASSERT_EQ(nlt_pool_set(&nl, a, p, NLT_KEEP, &R), 0);
+	host_fill(vm2, 3 * MB, 4096, 42);
+	ASSERT_OK(vm_get_stats(vm2, &st));
+	vt_diag("A moved under P: consumed %llu swapped %llu",
+		(unsigned long long)st.consumed,
+		(unsigned long long)st.swapped);
+	EXPECT_LE(consumed_up(&st), PAGES(2 * MB));
+	EXPECT_GE(st.swapped, PAGES(1 * MB) + 1);
+	ASSERT_EQ(nlt_pool_set(&nl, a, VMEM_POOL_ROOT_ID, NLT_KEEP, &R), 0);
+	/* P's limit is 2 MiB: its own check fills at most that. */
+	{
+		struct vt_vm *vm3;
+
+		ASSERT_TRUE(vm3 = swap_vm(2 * MB, p));
+		host_fill(vm3, 0, 2 * MB, 44);
+		ASSERT_OK(vm_get_stats(vm3, &st));
+		vm_free(vm3);
+		EXPECT_EQ(st.swapped, 0);
+	}
+
+	EXPECT_EQ(host_check(vm, 0, 12 * MB + 4096, 41), 0);
+	EXPECT_EQ(host_check(vm2, 0, 3 * MB + 4096, 42), 0);
+	vm_free(vm2);
+	vm_free(vm);
+	/* Every VM gone: B counts nothing either. */
+	EXPECT_EQ(expect_pool_empty(b), VT_PASS);
+	EXPECT_EQ(nlt_pool_del(&nl, p), 0);
+	EXPECT_EQ(nlt_pool_del(&nl, b), 0);
+	EXPECT_EQ(nlt_pool_del(&nl, a), 0);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
 /* ---------------------------------------------------------------------- */
 /* No swap file                                                            */
 
@@ -969,6 +1083,85 @@ static int test_vcpus_race_past_limit(void)
 	return VT_PASS;
 }
 
+/*
+ * Moves while vCPUs fault: NR_RUNNERS vCPUs fill 16 MiB while the VM goes
+ * round pools A and B, both limited to 8 MiB, and B moves under A and
+ * back, so the counters are frozen and thawed under the faults.  Consumed
+ * never passes 8 MiB, every word reads back, and afterwards each pool
+ * counts nothing.
+ */
+static int test_moves_while_faulting(void)
+{
+	static const char *const names[] = { "t_mf_b", "t_mf_a" };
+	const uint64_t limit = PAGES(8 * MB), part = 4 * MB;
+	struct runner r[NR_RUNNERS] = { 0 };
+	struct vmem_vm_stats st;
+	uint64_t max_seen = 0, moves = 0;
+	pthread_t th[NR_RUNNERS];
+	struct vt_leaks base;
+	struct vt_vm *vm;
+	uint32_t a, b, id;
+	int fd, i, done;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	nlt_pool_del_names(&nl, names, 2);
+	ASSERT_EQ(nlt_pool_new(&nl, names[1], VMEM_POOL_ROOT_ID, 0, limit, 1,
+			       &a, &R), 0);
+	ASSERT_EQ(nlt_pool_new(&nl, names[0], VMEM_POOL_ROOT_ID, 0, limit, 1,
+			       &b, &R), 0);
+	ASSERT_TRUE(vm = data_vm(NR_RUNNERS * part));
+	id = vm_id(vm);
+	ASSERT_TRUE((fd = swap_file_open()) >= 0);
+	ASSERT_OK(set_swap(vm, fd));
+	close(fd);
+	ASSERT_EQ(nlt_vm_set(&nl, id, a, ~0ull, &R), 0);
+	for (i = 0; i < NR_RUNNERS; i++) {
+		ASSERT_TRUE(r[i].vcpu = vcpu_add(vm, i, guest_fill_check));
+		ASSERT_OK(vcpu_args_set(r[i].vcpu, 3, DATA_GPA + i * part,
+					part, 0x200 + i));
+	}
+	for (i = 0; i < NR_RUNNERS; i++)
+		ASSERT_EQ(pthread_create(&th[i], NULL, run_to_done, &r[i]), 0);
+	do {
+		/* A, B, B under A, B back: each step a move. */
+		EXPECT_EQ(nlt_vm_set(&nl, id, b, ~0ull, &R), 0);
+		EXPECT_EQ(nlt_pool_set(&nl, b, a, NLT_KEEP, &R), 0);
+		EXPECT_EQ(nlt_pool_set(&nl, b, VMEM_POOL_ROOT_ID, NLT_KEEP, &R),
+			  0);
+		EXPECT_EQ(nlt_vm_set(&nl, id, a, ~0ull, &R), 0);
+		moves += 4;
+		memset(&st, 0, sizeof(st));
+		if (!vm_get_stats(vm, &st) && consumed_up(&st) > max_seen)
+			max_seen = consumed_up(&st);
+		done = 0;
+		for (i = 0; i < NR_RUNNERS; i++)
+			done += r[i].done;
+	} while (done < NR_RUNNERS && !vt_case_failed());
+	for (i = 0; i < NR_RUNNERS; i++)
+		pthread_join(th[i], NULL);
+
+	vt_diag("%llu moves, highest Consumed %llu (limit %llu)",
+		(unsigned long long)moves, (unsigned long long)max_seen,
+		(unsigned long long)limit);
+	EXPECT_LE(max_seen, limit);
+	for (i = 0; i < NR_RUNNERS; i++) {
+		if (r[i].cmd == UCALL_DONE)
+			continue;
+		vcpu_describe_ucall(r[i].vcpu, &r[i].uc);
+		FAIL("vCPU %d ended with %s (errno %s), bad words %llu at %llx",
+		     i, vt_ucall_name(r[i].cmd), vt_errno_name(r[i].err),
+		     (unsigned long long)r[i].uc.args[1],
+		     (unsigned long long)r[i].uc.args[2]);
+	}
+	vm_free(vm);
+	EXPECT_EQ(expect_pool_empty(a), VT_PASS);
+	EXPECT_EQ(expect_pool_empty(b), VT_PASS);
+	EXPECT_EQ(nlt_pool_del(&nl, b), 0);
+	EXPECT_EQ(nlt_pool_del(&nl, a), 0);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
 /* ---------------------------------------------------------------------- */
 
 static int setup(void)
@@ -989,6 +1182,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(vmm_twice_limit),
 	VT_CASE(t5_worked_example),
 	VT_CASE(pool_limit),
+	VT_CASE(pool_limit_after_moves),
 	VT_CASE(no_swap_file),
 	VT_CASE(slot_delete_frees_slots),
 	VT_CASE(swap_write_error),
@@ -996,6 +1190,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(min_funding_pools),
 	VT_CASE(events),
 	VT_CASE(vcpus_race_past_limit),
+	VT_CASE(moves_while_faulting),
 };
 
 VT_MAIN(cases, setup, teardown)

@@ -462,6 +462,20 @@ int nlt_vm_get(struct nlt_sock *s, uint32_t id, struct nlt_reply *r)
 	return nlt_call(s, &m, r);
 }
 
+int nlt_pool_set(struct nlt_sock *s, uint32_t id, uint32_t parent,
+		 uint64_t limit, struct nlt_reply *r)
+{
+	struct nlt_msg m;
+
+	nlt_init(&m, s, VMEM_CMD_POOL_SET, 0);
+	nlt_put_u32(&m, VMEM_A_POOL_ID, id);
+	if (parent)
+		nlt_put_u32(&m, VMEM_A_PARENT_ID, parent);
+	if (limit != NLT_KEEP)
+		nlt_put_u64(&m, VMEM_A_LIMIT, limit);
+	return nlt_call(s, &m, r);
+}
+
 int nlt_vm_set(struct nlt_sock *s, uint32_t id, uint32_t pool, uint64_t res,
 	       struct nlt_reply *r)
 {

@@ -95,6 +95,10 @@ int nlt_pool_new(struct nlt_sock *s, const char *name, uint32_t parent,
 		 uint64_t res, uint64_t limit, int exp, uint32_t *id,
 		 struct nlt_reply *r);
 int nlt_pool_del(struct nlt_sock *s, uint32_t id);
+/* Move pool @id under @parent (0: stay) and set its @limit (NLT_KEEP: keep). */
+#define NLT_KEEP	(~0ULL - 1)
+int nlt_pool_set(struct nlt_sock *s, uint32_t id, uint32_t parent,
+		 uint64_t limit, struct nlt_reply *r);
 /* Delete pools by name if they exist, children first (cleanup). */
 void nlt_pool_del_names(struct nlt_sock *s, const char *const *names, int n);
 int nlt_vm_get(struct nlt_sock *s, uint32_t id, struct nlt_reply *r);
