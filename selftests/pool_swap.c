@@ -529,21 +529,33 @@ static struct vt_vm *swap_vm(uint64_t size, uint32_t pool)
 	return vm;
 }
 
+/* The VMM writes one page more at @gpa; *@st is what the VM has then. */
+static int touch_page(struct vt_vm *vm, uint64_t gpa, uint64_t seed,
+		      const char *what, struct vmem_vm_stats *st)
+{
+	host_fill(vm, gpa, 4096, seed);
+	ASSERT_OK(vm_get_stats(vm, st));
+	vt_diag("%s: consumed %llu swapped %llu", what,
+		(unsigned long long)st->consumed,
+		(unsigned long long)st->swapped);
+	return VT_PASS;
+}
+
 /*
- * A pool's count is exact: a VM that fills exactly @pool's limit there
- * (8 MiB) loses no page, while one page too many would be reclaimed.
+ * @pool, limited to @limit bytes, counts nothing: a VM that fills exactly
+ * @limit there loses no page, where one page too many would be reclaimed.
  */
-static int expect_pool_empty(uint32_t pool)
+static int expect_pool_empty(uint32_t pool, uint64_t limit)
 {
 	struct vmem_vm_stats st = { 0 };
 	struct vt_vm *vm;
 
-	ASSERT_TRUE(vm = swap_vm(8 * MB, pool));
-	host_fill(vm, 0, 8 * MB, 43);
+	ASSERT_TRUE(vm = swap_vm(limit, pool));
+	host_fill(vm, 0, limit, 43);
 	ASSERT_OK(vm_get_stats(vm, &st));
 	vm_free(vm);
 	EXPECT_EQ(st.swapped, 0);
-	EXPECT_EQ(st.consumed, PAGES(8 * MB));
+	EXPECT_EQ(st.consumed, PAGES(limit));
 	return VT_PASS;
 }
 
@@ -577,11 +589,7 @@ static int test_pool_limit_after_moves(void)
 	ASSERT_OK(vm_get_stats(vm, &st));
 	EXPECT_EQ(st.swapped, 0);
 	ASSERT_EQ(nlt_vm_set(&nl, vm_id(vm), b, ~0ull, &R), 0);
-	host_fill(vm, 12 * MB, 4096, 41);
-	ASSERT_OK(vm_get_stats(vm, &st));
-	vt_diag("moved into B: consumed %llu swapped %llu",
-		(unsigned long long)st.consumed,
-		(unsigned long long)st.swapped);
+	ASSERT_EQ(touch_page(vm, 12 * MB, 41, "moved into B", &st), VT_PASS);
 	EXPECT_LE(consumed_up(&st), PAGES(8 * MB));
 	EXPECT_GE(st.swapped, PAGES(4 * MB) + 1);
 
@@ -593,31 +601,19 @@ static int test_pool_limit_after_moves(void)
 	EXPECT_EQ(st.consumed, PAGES(3 * MB));
 
 	ASSERT_EQ(nlt_pool_set(&nl, a, p, NLT_KEEP, &R), 0);
-	host_fill(vm2, 3 * MB, 4096, 42);
-	ASSERT_OK(vm_get_stats(vm2, &st));
-	vt_diag("A moved under P: consumed %llu swapped %llu",
-		(unsigned long long)st.consumed,
-		(unsigned long long)st.swapped);
+	ASSERT_EQ(touch_page(vm2, 3 * MB, 42, "A moved under P", &st), VT_PASS);
 	EXPECT_LE(consumed_up(&st), PAGES(2 * MB));
 	EXPECT_GE(st.swapped, PAGES(1 * MB) + 1);
 	ASSERT_EQ(nlt_pool_set(&nl, a, VMEM_POOL_ROOT_ID, NLT_KEEP, &R), 0);
-	/* P's limit is 2 MiB: its own check fills at most that. */
-	{
-		struct vt_vm *vm3;
-
-		ASSERT_TRUE(vm3 = swap_vm(2 * MB, p));
-		host_fill(vm3, 0, 2 * MB, 44);
-		ASSERT_OK(vm_get_stats(vm3, &st));
-		vm_free(vm3);
-		EXPECT_EQ(st.swapped, 0);
-	}
+	/* A moved out again: P counts nothing of it. */
+	EXPECT_EQ(expect_pool_empty(p, 2 * MB), VT_PASS);
 
 	EXPECT_EQ(host_check(vm, 0, 12 * MB + 4096, 41), 0);
 	EXPECT_EQ(host_check(vm2, 0, 3 * MB + 4096, 42), 0);
 	vm_free(vm2);
 	vm_free(vm);
 	/* Every VM gone: B counts nothing either. */
-	EXPECT_EQ(expect_pool_empty(b), VT_PASS);
+	EXPECT_EQ(expect_pool_empty(b, 8 * MB), VT_PASS);
 	EXPECT_EQ(nlt_pool_del(&nl, p), 0);
 	EXPECT_EQ(nlt_pool_del(&nl, b), 0);
 	EXPECT_EQ(nlt_pool_del(&nl, a), 0);
@@ -1015,6 +1011,35 @@ static int test_events(void)
 
 #define NR_RUNNERS	4
 
+/* vCPU i fills part i of the data slot with seed @seed + i, in a thread. */
+static int runners_start(struct vt_vm *vm, struct runner *r, pthread_t *th,
+			 uint64_t part, uint64_t seed)
+{
+	for (int i = 0; i < NR_RUNNERS; i++) {
+		ASSERT_TRUE(r[i].vcpu = vcpu_add(vm, i, guest_fill_check));
+		ASSERT_OK(vcpu_args_set(r[i].vcpu, 3, DATA_GPA + i * part,
+					part, seed + i));
+	}
+	for (int i = 0; i < NR_RUNNERS; i++)
+		ASSERT_EQ(pthread_create(&th[i], NULL, run_to_done, &r[i]), 0);
+	return VT_PASS;
+}
+
+/* Did every runner's vCPU end with DONE?  VT_FAIL says which did not. */
+static int runners_ended_done(struct runner *r)
+{
+	for (int i = 0; i < NR_RUNNERS; i++) {
+		if (r[i].cmd == UCALL_DONE)
+			continue;
+		vcpu_describe_ucall(r[i].vcpu, &r[i].uc);
+		FAIL("vCPU %d ended with %s (errno %s), bad words %llu at %llx",
+		     i, vt_ucall_name(r[i].cmd), vt_errno_name(r[i].err),
+		     (unsigned long long)r[i].uc.args[1],
+		     (unsigned long long)r[i].uc.args[2]);
+	}
+	return VT_PASS;
+}
+
 static int test_vcpus_race_past_limit(void)
 {
 	const uint64_t limit = PAGES(8 * MB), part = 4 * MB;
@@ -1039,13 +1064,7 @@ static int test_vcpus_race_past_limit(void)
 	ASSERT_OK(set_swap(vm, fd));
 	close(fd);
 	ASSERT_EQ(vm_set_limits(vm, KEEP, limit, ~0u), 0);
-	for (i = 0; i < NR_RUNNERS; i++) {
-		ASSERT_TRUE(r[i].vcpu = vcpu_add(vm, i, guest_fill_check));
-		ASSERT_OK(vcpu_args_set(r[i].vcpu, 3, DATA_GPA + i * part,
-					part, 0x100 + i));
-	}
-	for (i = 0; i < NR_RUNNERS; i++)
-		ASSERT_EQ(pthread_create(&th[i], NULL, run_to_done, &r[i]), 0);
+	ASSERT_EQ(runners_start(vm, r, th, part, 0x100), VT_PASS);
 	do {
 		done = 0;
 		for (i = 0; i < NR_RUNNERS; i++)
@@ -1062,15 +1081,7 @@ static int test_vcpus_race_past_limit(void)
 	vt_diag("highest Consumed %llu (limit %llu)",
 		(unsigned long long)max_seen, (unsigned long long)limit);
 	EXPECT_LE(max_seen, limit);
-	for (i = 0; i < NR_RUNNERS; i++) {
-		if (r[i].cmd == UCALL_DONE)
-			continue;
-		vcpu_describe_ucall(r[i].vcpu, &r[i].uc);
-		FAIL("vCPU %d ended with %s (errno %s), bad words %llu at %llx",
-		     i, vt_ucall_name(r[i].cmd), vt_errno_name(r[i].err),
-		     (unsigned long long)r[i].uc.args[1],
-		     (unsigned long long)r[i].uc.args[2]);
-	}
+	ASSERT_EQ(runners_ended_done(r), VT_PASS);
 	memset(&st, 0, sizeof(st));
 	ASSERT_OK(vm_get_stats(vm, &st));
 	EXPECT_LE(consumed_up(&st), limit);
@@ -1115,13 +1126,7 @@ static int test_moves_while_faulting(void)
 	ASSERT_OK(set_swap(vm, fd));
 	close(fd);
 	ASSERT_EQ(nlt_vm_set(&nl, id, a, ~0ull, &R), 0);
-	for (i = 0; i < NR_RUNNERS; i++) {
-		ASSERT_TRUE(r[i].vcpu = vcpu_add(vm, i, guest_fill_check));
-		ASSERT_OK(vcpu_args_set(r[i].vcpu, 3, DATA_GPA + i * part,
-					part, 0x200 + i));
-	}
-	for (i = 0; i < NR_RUNNERS; i++)
-		ASSERT_EQ(pthread_create(&th[i], NULL, run_to_done, &r[i]), 0);
+	ASSERT_EQ(runners_start(vm, r, th, part, 0x200), VT_PASS);
 	do {
 		/* A, B, B under A, B back: each step a move. */
 		EXPECT_EQ(nlt_vm_set(&nl, id, b, ~0ull, &R), 0);
@@ -1144,18 +1149,10 @@ static int test_moves_while_faulting(void)
 		(unsigned long long)moves, (unsigned long long)max_seen,
 		(unsigned long long)limit);
 	EXPECT_LE(max_seen, limit);
-	for (i = 0; i < NR_RUNNERS; i++) {
-		if (r[i].cmd == UCALL_DONE)
-			continue;
-		vcpu_describe_ucall(r[i].vcpu, &r[i].uc);
-		FAIL("vCPU %d ended with %s (errno %s), bad words %llu at %llx",
-		     i, vt_ucall_name(r[i].cmd), vt_errno_name(r[i].err),
-		     (unsigned long long)r[i].uc.args[1],
-		     (unsigned long long)r[i].uc.args[2]);
-	}
+	ASSERT_EQ(runners_ended_done(r), VT_PASS);
 	vm_free(vm);
-	EXPECT_EQ(expect_pool_empty(a), VT_PASS);
-	EXPECT_EQ(expect_pool_empty(b), VT_PASS);
+	EXPECT_EQ(expect_pool_empty(a, 8 * MB), VT_PASS);
+	EXPECT_EQ(expect_pool_empty(b, 8 * MB), VT_PASS);
 	EXPECT_EQ(nlt_pool_del(&nl, b), 0);
 	EXPECT_EQ(nlt_pool_del(&nl, a), 0);
 	EXPECT_NO_LEAKS(&base);
