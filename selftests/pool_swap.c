@@ -1098,8 +1098,8 @@ static int test_vcpus_race_past_limit(void)
  * Moves while vCPUs fault: NR_RUNNERS vCPUs fill 16 MiB while the VM goes
  * round pools A and B, both limited to 8 MiB, and B moves under A and
  * back, so the counters are frozen and thawed under the faults.  Consumed
- * never passes 8 MiB, every word reads back, and afterwards each pool
- * counts nothing.
+ * never passes 8 MiB, every word reads back, A's count is then exact to
+ * the page, and once the VM is gone each pool counts nothing.
  */
 static int test_moves_while_faulting(void)
 {
@@ -1107,7 +1107,7 @@ static int test_moves_while_faulting(void)
 	const uint64_t limit = PAGES(8 * MB), part = 4 * MB;
 	struct runner r[NR_RUNNERS] = { 0 };
 	struct vmem_vm_stats st;
-	uint64_t max_seen = 0, moves = 0;
+	uint64_t max_seen = 0, moves = 0, held;
 	pthread_t th[NR_RUNNERS];
 	struct vt_leaks base;
 	struct vt_vm *vm;
@@ -1120,7 +1120,8 @@ static int test_moves_while_faulting(void)
 			       &a, &R), 0);
 	ASSERT_EQ(nlt_pool_new(&nl, names[0], VMEM_POOL_ROOT_ID, 0, limit, 1,
 			       &b, &R), 0);
-	ASSERT_TRUE(vm = data_vm(NR_RUNNERS * part));
+	/* A last MiB the runners leave untouched, for the probe below. */
+	ASSERT_TRUE(vm = data_vm(NR_RUNNERS * part + MB));
 	id = vm_id(vm);
 	ASSERT_TRUE((fd = swap_file_open()) >= 0);
 	ASSERT_OK(set_swap(vm, fd));
@@ -1150,7 +1151,25 @@ static int test_moves_while_faulting(void)
 		(unsigned long long)limit);
 	EXPECT_LE(max_seen, limit);
 	ASSERT_EQ(runners_ended_done(r), VT_PASS);
+
+	/*
+	 * A's count is exact with the VM in it (what was parked during the
+	 * moves was added): with A's limit one page above what the VM holds
+	 * (Consumed rounded up, as reclaim last measured it), one fresh page
+	 * fits and the next is reclaimed for.
+	 */
+	memset(&st, 0, sizeof(st));
+	ASSERT_OK(vm_get_stats(vm, &st));
+	held = consumed_up(&st);
+	ASSERT_EQ(nlt_pool_set(&nl, a, 0, held + 1, &R), 0);
+	ASSERT_EQ(touch_page(vm, DATA_GPA + NR_RUNNERS * part, 5, "at A's limit",
+			     &st), VT_PASS);
+	EXPECT_EQ(consumed_up(&st), held + 1);
+	ASSERT_EQ(touch_page(vm, DATA_GPA + NR_RUNNERS * part + 4096, 5,
+			     "one page past it", &st), VT_PASS);
+	EXPECT_LE(consumed_up(&st), held + 1 - BATCH);
 	vm_free(vm);
+	ASSERT_EQ(nlt_pool_set(&nl, a, 0, limit, &R), 0);
 	EXPECT_EQ(expect_pool_empty(a, 8 * MB), VT_PASS);
 	EXPECT_EQ(expect_pool_empty(b, 8 * MB), VT_PASS);
 	EXPECT_EQ(nlt_pool_del(&nl, b), 0);
