@@ -38,7 +38,6 @@
 #define pr_fmt(fmt) "vmem: " fmt
 
 #include <linux/atomic.h>
-#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/rcupdate.h>
 
