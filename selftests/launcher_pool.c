@@ -68,33 +68,11 @@ static struct nlt_sock nl;
 
 /* ---- running the tool ---------------------------------------------- */
 
-/* Start `vmem run --flat` on @code, 16 MiB, with @extra (NULL-ended). */
-static int start(struct lrun *r, const char *path, const char *code,
-		 size_t len, const char *const extra[])
-{
-	const char *argv[32] = { "vmem", "run", "--flat", path, "--load-addr",
-				 "0x100000", "--entry", "0x100000",
-				 "--memory", "16M" };
-	unsigned int n = 10, i;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
-		return -1;
-	if (write(fd, code, len) != (ssize_t)len) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	for (i = 0; extra && extra[i] && n < 31; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	return lrun_start(r, argv, false);
-}
-
+/* Start `vmem run --flat` on @prog, 16 MiB, with the options after it. */
 #define START(r, prog, ...)						\
-	start((r), "/tmp/launcher_pool." #prog, prog, sizeof(prog) - 1,	\
-	      (const char *const[]){ __VA_ARGS__, NULL })
+	lrun_start_flat((r), "/tmp/launcher_pool." #prog, prog,		\
+			sizeof(prog) - 1,				\
+			(const char *const[]){ __VA_ARGS__, NULL }, false)
 
 /* Stop a sleeping guest: SIGTERM gives 128 + SIGTERM. */
 static void stop(struct lrun *r)
@@ -197,11 +175,10 @@ static int setup(void)
 {
 	int ret = vt_require_dev();
 
-	if (ret != VT_PASS)
-		return ret;
-	if (access(lrun_tool(), X_OK))
-		return vt_skip("no vmem tool at %s", lrun_tool());
-	ret = nlt_require(&nl);
+	if (ret == VT_PASS)
+		ret = lrun_require_tool();
+	if (ret == VT_PASS)
+		ret = nlt_require(&nl);
 	if (ret != VT_PASS)
 		return ret;
 	nlt_pool_del_names(&nl, pools, 3);

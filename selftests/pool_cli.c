@@ -30,10 +30,8 @@ static int setup(void)
 	if (r != VT_PASS)
 		return r;
 	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	if (access(lrun_tool(), X_OK))
-		return vt_diag("no tool at %s", lrun_tool()), VT_SKIP;
-	return VT_PASS;
+		return vt_skip("needs root");
+	return lrun_require_tool();
 }
 
 static void teardown(void)

@@ -41,8 +41,9 @@ static int setup(void)
 		return r;
 	if (geteuid())
 		return vt_skip("needs root");
-	if (access(lrun_tool(), X_OK))
-		return vt_skip("no vmem tool at %s", lrun_tool());
+	r = lrun_require_tool();
+	if (r != VT_PASS)
+		return r;
 	if (vt_params_save(&saved, knobs, 2))
 		return vt_fail_at(__FILE__, __LINE__,
 				  "cannot read share_scan_time/ghz");

@@ -26,6 +26,8 @@ struct lrun {
 };
 
 const char *lrun_tool(void);
+/* Setup helper: VT_PASS, or vt_skip() when the tool is not executable. */
+int lrun_require_tool(void);
 const char *lrun_guest_dir(void);
 /* "DIR/NAME" of the guest, or NULL when the guest is missing. */
 const char *lrun_guest_file(const char *name);
@@ -48,6 +50,17 @@ int lrun_finish(struct lrun *r, int timeout_s);
 /* Print the last @lines lines of output as diagnostics. */
 void lrun_dump(const struct lrun *r, int lines);
 void lrun_free(struct lrun *r);
+
+/*
+ * The argv of `vmem run --flat @path --load-addr 0x100000 --entry 0x100000
+ * --memory 16M` plus @extra (NULL-ended, may be NULL) in @argv, which
+ * has room for @max pointers; the tiny flat guests of launcher_*.
+ */
+void lrun_flat_argv(const char **argv, unsigned int max, const char *path,
+		    const char *const extra[]);
+/* Write @code to @path and start `vmem run --flat` on it (as above). */
+int lrun_start_flat(struct lrun *r, const char *path, const void *code,
+		    size_t len, const char *const extra[], bool pty);
 
 /* Run to the end without input; returns the status, output in @r. */
 int lrun_run(struct lrun *r, const char *const argv[], int timeout_s);
