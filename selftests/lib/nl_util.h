@@ -107,6 +107,22 @@ int nlt_vm_set(struct nlt_sock *s, uint32_t id, uint32_t pool, uint64_t res,
 	       struct nlt_reply *r);
 
 /*
+ * The tree's invariant as the dumps show it: every pool's used is the sum
+ * of its children's charges (pools' and VMs').  nlt_sums_read() dumps the
+ * pools (in dump order, at most NLT_SUMS_MAX) and subtracts every child's
+ * charge from its pool's used; nlt_sums_mismatches() counts the pools
+ * left with a nonzero remainder.
+ */
+#define NLT_SUMS_MAX	256
+struct nlt_sums {
+	uint32_t id[NLT_SUMS_MAX], parent[NLT_SUMS_MAX];
+	int64_t used[NLT_SUMS_MAX], charge[NLT_SUMS_MAX];
+	int n;
+};
+int nlt_sums_read(struct nlt_sock *s, struct nlt_sums *sums);
+int nlt_sums_mismatches(const struct nlt_sums *sums);
+
+/*
  * Setup helper (nl_setup.c, which prints): open @s for a test; VT_PASS,
  * vt_skip() without root (the pool commands need CAP_NET_ADMIN), or
  * VT_FAIL with a diagnostic when vmem's family cannot be resolved.
