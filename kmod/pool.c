@@ -14,10 +14,10 @@
  * One mutex guards the whole tree, so that every operation (power-on,
  * pool creation, a reservation or limit change, a move) is checked and
  * applied as one step, and a refusal leaves nothing changed.  The tree
- * is small and changes rarely.  Page faults take it only to check the
- * limits of the pools above a VM that is not in the root, and under host
- * contention (reclaim.c; pools.rst, "Limits, reclaim and hypervisor
- * swap").
+ * is small and changes rarely.  Page faults check the limits of the
+ * pools above their VM on atomic counters (pool_held.c) and take it only
+ * under host contention or while a move is under way (reclaim.c;
+ * pools.rst, "Limits, reclaim and hypervisor swap").
  *
  * "Power-on" is VM creation (VMEM_CREATE_VM): a VM is charged from then
  * until it is freed.  It is created in the root pool with reservation 0,
@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -409,8 +410,15 @@ int vmem_pool_destroy(u32 id)
 	list_del(&pool->sibling);
 	pool->parent->nr_pools--;
 	xa_erase(&vmem_pools, id);
+	mutex_unlock(&vmem_pool_mutex);
+	/*
+	 * A charge of a VM powered off in this pool just before may still be
+	 * adding to its counter (pool_held.c): it does so in an RCU read
+	 * side.
+	 */
+	synchronize_rcu();
 	vmem_kfree(pool);
-	r = 0;
+	return 0;
 out:
 	mutex_unlock(&vmem_pool_mutex);
 	return r;
@@ -491,7 +499,8 @@ static int __vmem_pool_set(struct vmem_pool *pool, const struct vmem_pool_args *
 
 	/* Admitted: apply everything. */
 	pool->res = res;
-	pool->limit = limit;
+	/* Charges read it without the tree lock (pool_held.c). */
+	WRITE_ONCE(pool->limit, limit);
 	pool->expandable = exp;
 	if (a->set & VMEM_PSET_SHARES) {
 		pool->shares_level = a->shares_level;
@@ -501,7 +510,10 @@ static int __vmem_pool_set(struct vmem_pool *pool, const struct vmem_pool_args *
 		list_move_tail(&pool->sibling, &to->children);
 		parent->nr_pools--;
 		to->nr_pools++;
-		pool->parent = to;
+		/* Sets pool->parent with the held counters still. */
+		vmem_pool_held_freeze();
+		vmem_pool_held_move_pool(pool, to);
+		vmem_pool_held_thaw();
 		pool_add_used(to, new_charge);
 	} else {
 		pool_add_used(parent, (s64)(new_charge - old_charge));
@@ -579,7 +591,7 @@ static int __vmem_pool_vm_set(struct vmem_pool_vm *pvm,
 	}
 
 	pvm->res = res;
-	pvm->limit = limit;
+	WRITE_ONCE(pvm->limit, limit);
 	pvm->ovh = ovh;
 	if (a->set & VMEM_PSET_SHARES) {
 		pvm->shares_level = a->shares_level;
@@ -593,6 +605,10 @@ static int __vmem_pool_vm_set(struct vmem_pool_vm *pvm,
 		from->nr_vms--;
 		to->nr_vms++;
 		pvm->pool = to;
+		/* What the VM holds leaves @from's counters for @to's. */
+		vmem_pool_held_freeze();
+		vmem_pool_held_move_vm(pvm->vm, to);
+		vmem_pool_held_thaw();
 		pool_add_used(to, new_charge);
 	} else {
 		pool_add_used(from, (s64)(new_charge - old_charge));
@@ -646,6 +662,7 @@ int vmem_pool_vm_create(struct vmem_vm *vm)
 	list_add_tail(&pvm->node, &vmem_root->vms);
 	vmem_root->nr_vms++;
 	pool_add_used(vmem_root, vmem_pool_vm_charge(pvm));
+	vmem_pool_held_attach(vm, vmem_root);
 	vm->pool_vm = pvm;
 	mutex_unlock(&vmem_pool_mutex);
 	return 0;
@@ -665,6 +682,7 @@ void vmem_pool_vm_destroy(struct vmem_vm *vm)
 		return;
 	mutex_lock(&vmem_pool_mutex);
 	pool_add_used(pvm->pool, -(s64)vmem_pool_vm_charge(pvm));
+	vmem_pool_held_detach(vm);
 	list_del(&pvm->node);
 	pvm->pool->nr_vms--;
 	xa_erase(&vmem_pool_vms, pvm->id);
@@ -690,43 +708,6 @@ int vmem_pool_vm_set_name(struct vmem_vm *vm, const char *name)
 
 /* ---------------------------------------------------------------------- */
 /* What VMs hold: limits and contention at run time (reclaim.c)            */
-
-/* Pages the VMs under @p hold (Consumed, reclaim.h).  [t] */
-static u64 pool_held(const struct vmem_pool *p)
-{
-	const struct vmem_pool_vm *pvm;
-	const struct vmem_pool *c;
-	u64 sum = 0;
-
-	list_for_each_entry(pvm, &p->vms, node)
-		sum += vmem_reclaim_held(pvm->vm);
-	list_for_each_entry(c, &p->children, sibling)
-		sum += pool_held(c);
-	return sum;
-}
-
-u64 vmem_pool_limit_excess(struct vmem_vm *vm)
-{
-	struct vmem_pool_vm *pvm = vm->pool_vm;
-	const struct vmem_pool *p;
-	u64 excess = 0;
-
-	/* The common case, without the tree lock: the root has no limit. */
-	if (READ_ONCE(pvm->pool) == vmem_root)
-		return 0;
-	mutex_lock(&vmem_pool_mutex);
-	for (p = pvm->pool; p; p = p->parent) {
-		u64 held;
-
-		if (p->limit == VMEM_UNLIMITED)
-			continue;
-		held = pool_held(p);
-		if (held > p->limit)
-			excess = max(excess, held - p->limit);
-	}
-	mutex_unlock(&vmem_pool_mutex);
-	return excess;
-}
 
 bool vmem_pool_root_fits(u64 priv_total)
 {
@@ -803,7 +784,7 @@ static struct vmem_pool_vm *pool_victim(const struct vmem_pool *p,
 		best_h = held;
 	}
 	list_for_each_entry(c, &p->children, sibling) {
-		held = pool_held(c);
+		held = vmem_pool_held(c);
 		s = vmem_pool_shares(c);
 		if (held <= c->res)
 			continue;	/* its reservation guarantees it */

@@ -11,10 +11,14 @@
  * Protection annotations (besides those of vmem_core.h / vmem_vm.h):
  *   [t]  the pool tree mutex (vmem_pool_lock()); one lock for the whole
  *        tree makes every operation all-or-nothing, as the model asks.
+ *   [t+f] written under the tree mutex with the held counters frozen
+ *        (pool_held.c), so that charges may read it in an RCU read side
+ *        without the mutex.
  */
 #ifndef _VMEM_POOL_H
 #define _VMEM_POOL_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -27,14 +31,16 @@ struct vmem_vm_stats;
  * struct vmem_pool - a resource pool
  * @id:		stable id, VMEM_POOL_ROOT_ID for the root  [I]
  * @name:	unique among all pools  [I]
- * @parent:	NULL for the root  [t]
+ * @parent:	NULL for the root  [t+f]
  * @sibling:	in @parent's @children  [t]
  * @children:	child pools  [t]
  * @vms:	struct vmem_pool_vm of the VMs directly in this pool  [t]
  * @nr_pools, @nr_vms: lengths of @children and @vms  [t]
  * @res:	reservation  [t]
- * @limit:	VMEM_UNLIMITED or >= @res  [t]
+ * @limit:	VMEM_UNLIMITED or >= @res  [t] to write, READ_ONCE
  * @used:	sum of the children's charges (pools and powered-on VMs)  [t]
+ * @held:	pages the VMs in the subtree hold (reclaim.h), counted by
+ *		pool_held.c; always 0 for the root, which has no limit  [a]
  * @shares_level, @shares: enum vmem_shares_level, custom value  [t]
  * @expandable:	may borrow unreserved memory from the parent; the root
  *		never does  [t]
@@ -51,9 +57,28 @@ struct vmem_pool {
 	u64 res;
 	u64 limit;
 	u64 used;
+	atomic_long_t held;
 	u32 shares_level;
 	u32 shares;
 	bool expandable;
+};
+
+/**
+ * struct vmem_pool_link - a VM's part in the @held counters of the pools
+ * above it (pool_held.c).  It is in struct vmem_reclaim_vm, not struct
+ * vmem_pool_vm: pages may be given back after power-off.
+ * @pool:	the pool the VM is in, where its chain of counters starts;
+ *		NULL before power-on and after power-off  [t+f]
+ * @chained:	what the VM has added to the counters of @pool and its
+ *		ancestors (what it holds, but for @pending); "gone" after
+ *		power-off  [a]
+ * @pending:	changes of what the VM holds made while a move froze the
+ *		counters, added to them when the move is done  [a]
+ */
+struct vmem_pool_link {
+	struct vmem_pool *pool;
+	atomic_long_t chained;
+	atomic_long_t pending;
 };
 
 /**
@@ -215,12 +240,37 @@ struct vmem_host_stats {
 };
 
 /*
- * Run-time checks for reclaim.c (what VMs hold: reclaim.h).  Each takes
- * the tree lock (but vmem_pool_root_fits(), and _limit_excess for a VM in
- * the root), so no VM lock may be held.
+ * What the VMs under each pool hold (pool_held.c), for reclaim.c.
  *
- * _limit_excess: how far the most exceeded limited pool above @vm is
- * over its limit.  _root_fits: whether @priv_total private pages surely
+ * vmem_pool_held_add(): @delta pages more (fewer, if negative) held by
+ * @vm, added to the counters of the pools above it; returns how far the
+ * most exceeded limited pool above @vm is over its limit afterwards, or
+ * VMEM_HELD_UNKNOWN while a move is reshaping the tree (ask
+ * vmem_pool_limit_excess() then).  Never sleeps.
+ * vmem_pool_limit_excess(): the same without adding; may sleep on the
+ * tree mutex while a move is under way, so no VM lock but rv->lock may be
+ * held.  vmem_pool_held(): a pool's counter; exact under the tree mutex.
+ *
+ * For pool.c, tree mutex held: _attach at power-on, _detach at power-off;
+ * a move is _freeze, then _move_vm / _move_pool (which set the VM's pool
+ * / the pool's parent for the counters), then _thaw.
+ */
+#define VMEM_HELD_UNKNOWN	U64_MAX
+u64 vmem_pool_held_add(struct vmem_vm *vm, long delta);
+u64 vmem_pool_limit_excess(struct vmem_vm *vm);
+u64 vmem_pool_held(const struct vmem_pool *pool);
+void vmem_pool_held_attach(struct vmem_vm *vm, struct vmem_pool *pool);
+void vmem_pool_held_detach(struct vmem_vm *vm);
+void vmem_pool_held_freeze(void);
+void vmem_pool_held_move_vm(struct vmem_vm *vm, struct vmem_pool *to);
+void vmem_pool_held_move_pool(struct vmem_pool *pool, struct vmem_pool *to);
+void vmem_pool_held_thaw(void);
+
+/*
+ * Run-time checks for reclaim.c (what VMs hold: reclaim.h).  Each takes
+ * the tree lock (but vmem_pool_root_fits()), so no VM lock may be held.
+ *
+ * _root_fits: whether @priv_total private pages surely
  * fit the root with every reservation kept.  _root_excess: pages the
  * root lacks to keep every reservation (0 while @vm is within its own).
  * _min_funding_victim: the VM above its reservation with the fewest
@@ -229,7 +279,6 @@ struct vmem_host_stats {
  * is @attempt, with a reference (vmem_vm_put() it) and *@spare its pages
  * above its reservation; NULL if none.
  */
-u64 vmem_pool_limit_excess(struct vmem_vm *vm);
 bool vmem_pool_root_fits(u64 priv_total);
 u64 vmem_pool_root_excess(struct vmem_vm *vm);
 struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt,

@@ -71,16 +71,22 @@ unsigned long vmem_reclaim_held(struct vmem_vm *vm)
 static unsigned long vmem_reclaim_count(struct vmem_vm *vm)
 {
 	u64 priv, fixed, whole;
+	long cost, old;
 
 	fixed = vmem_share_consumed(vm, &priv);
 	whole = (fixed >> 32) + !!(fixed & 0xffffffff);
-	atomic_long_set(&vm->reclaim->cost, whole > priv ? whole - priv : 0);
+	cost = whole > priv ? whole - priv : 0;
+	/* The pools above hold the VM's cost too. */
+	old = atomic_long_xchg(&vm->reclaim->cost, cost);
+	if (cost != old)
+		vmem_pool_held_add(vm, cost - old);
 	return vmem_reclaim_held(vm);
 }
 
 void vmem_mem_uncharge(struct vmem_vm *vm, unsigned long npages)
 {
 	atomic_long_sub(npages, &vm->reclaim->priv);
+	vmem_pool_held_add(vm, -(long)npages);
 	atomic_long_sub(npages, &vmem_priv_total);
 }
 
@@ -230,14 +236,16 @@ int vmem_mem_charge_try(struct vmem_vm *vm, unsigned long npages)
 	struct vmem_reclaim_vm *rv = vm->reclaim;
 	u64 limit = READ_ONCE(vm->pool_vm->limit);
 	unsigned long held, total;
+	u64 pools_over;
 
 	held = atomic_long_add_return(npages, &rv->priv) +
 	       max(atomic_long_read(&rv->cost), 0L);
+	pools_over = vmem_pool_held_add(vm, npages);
 	total = atomic_long_add_return(npages, &vmem_priv_total);
 	/* At a limit, or its event to clear: the full charge decides. */
 	if (!READ_ONCE(rv->at_limit) &&
 	    (limit == VMEM_UNLIMITED || held <= limit) &&
-	    !vmem_pool_limit_excess(vm) && vmem_pool_root_fits(total))
+	    !pools_over && vmem_pool_root_fits(total))
 		return 0;
 	vmem_mem_uncharge(vm, npages);
 	return -EAGAIN;
@@ -248,15 +256,19 @@ int vmem_mem_charge(struct vmem_vm *vm, unsigned long npages)
 	struct vmem_reclaim_vm *rv = vm->reclaim;
 	u64 limit = READ_ONCE(vm->pool_vm->limit);
 	unsigned long held, total;
+	u64 pools_over;
 	int r = 0;
 
 	held = atomic_long_add_return(npages, &rv->priv) +
 	       max(atomic_long_read(&rv->cost), 0L);
+	pools_over = vmem_pool_held_add(vm, npages);
 	total = atomic_long_add_return(npages, &vmem_priv_total);
+	if (pools_over == VMEM_HELD_UNKNOWN)
+		pools_over = vmem_pool_limit_excess(vm);
 
 	if (limit != VMEM_UNLIMITED && held > limit) {
 		r = vmem_reclaim_for_limit(vm);
-	} else if (vmem_pool_limit_excess(vm)) {
+	} else if (pools_over) {
 		r = vmem_reclaim_for_limit(vm);
 	} else if (READ_ONCE(rv->at_limit) &&
 		   (limit == VMEM_UNLIMITED ||

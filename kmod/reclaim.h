@@ -18,9 +18,10 @@
  *        holding either see a stable value
  *
  * Lock order, outermost first: rv->lock -> vm->slots_lock ->
- * vmem_share_lock -> xa_lock, and rv->lock -> vm->slots_lock (read, in
- * vmem_mem_charge_try()) -> the pool tree mutex -> vmem_share_lock.  At
- * most one VM's rv->lock is held at a time.
+ * vmem_share_lock -> xa_lock, and rv->lock -> the pool tree mutex ->
+ * vmem_share_lock.  vmem_mem_charge_try() takes no lock: the pools'
+ * limits are checked on atomic counters (pool_held.c).  At most one VM's
+ * rv->lock is held at a time.
  */
 #ifndef _VMEM_RECLAIM_H
 #define _VMEM_RECLAIM_H
@@ -29,6 +30,8 @@
 #include <linux/idr.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+
+#include "pool.h"
 
 struct file;
 struct page;
@@ -54,6 +57,7 @@ struct vmem_swap_file;
  *		its limit since  [r] to write, READ_ONCE
  * @skip:	min-funding: the attempt in which reclaim from this VM
  *		found nothing, so that attempt passes it over  [a]
+ * @link:	@priv + @cost as the pools above the VM count it (pool.h)
  */
 struct vmem_reclaim_vm {
 	struct vmem_vm *vm;
@@ -66,6 +70,7 @@ struct vmem_reclaim_vm {
 	unsigned long cursor;
 	bool at_limit;
 	atomic64_t skip;
+	struct vmem_pool_link link;
 };
 
 /*
@@ -83,7 +88,7 @@ int vmem_mem_charge(struct vmem_vm *vm, unsigned long npages);
  * The same without reclaim, for callers holding slots_lock (read): 0 with
  * the pages counted when they fit at once; else -EAGAIN, nothing counted,
  * and the caller drops its locks and calls vmem_mem_charge().  Never
- * sleeps but on the pool tree mutex (VMs in a pool other than the root).
+ * sleeps: atomics only (a move of a pool or VM under way is -EAGAIN).
  */
 int vmem_mem_charge_try(struct vmem_vm *vm, unsigned long npages);
 /* A private page left the p2m (freed, merged, swapped out). */

@@ -24,10 +24,10 @@ int boot_setup(void)
 {
 	int ret = vt_require_dev();
 
+	if (ret == VT_PASS)
+		ret = lrun_require_tool();
 	if (ret != VT_PASS)
 		return ret;
-	if (access(lrun_tool(), X_OK))
-		return vt_skip("no vmem tool at %s", lrun_tool());
 	if (!lrun_guest_file("vmlinuz") || !lrun_guest_file("initrd.gz"))
 		return vt_skip("no guest in %s (scripts/guest/build.sh)",
 			       lrun_guest_dir());

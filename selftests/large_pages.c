@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "vt.h"
+#include "vt_param.h"
 #include "vt_util.h"
 #include "vt_vm.h"
 
@@ -32,7 +33,6 @@
 #define NPAGES		(LARGE / PG)
 #define DATA_GPA	(1ull << 30)
 #define DATA_SIZE	(8ull << 20)
-#define PARAM		VT_SYSFS_PARAM("large_pages")
 
 /* ---------------------------------------------------------------------- */
 /* Guest: one command per run, from globals the host sets                 */
@@ -127,80 +127,41 @@ static long long touch_delta(struct env *e, uint64_t gpa)
 	return granted(e->vm) - before;
 }
 
-static int param_get(bool *on)
-{
-	return vt_read_bool(PARAM, on);
-}
-
-static int write_param(const char *path, long val)
-{
-	FILE *f = fopen(path, "w");
-	int r;
-
-	if (!f)
-		return -1;
-	r = fprintf(f, "%ld\n", val) < 0 ? -1 : 0;
-	if (fclose(f))
-		r = -1;
-	return r;
-}
-
 /* Parameters the cases change, put back by teardown(). */
 static const char *const knobs[] = {
 	"large_pages", "share_scan_pages", "share_scan_sleep_ms",
 	"share_scan_ghz",
 };
-static long saved[4] = { -1, -1, -1, -1 };
-
-static int knob_set(const char *name, long val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), VT_SYSFS_PARAM("%s"), name);
-	return write_param(path, val);
-}
+static struct vt_params saved;
 
 static int setup(void)
 {
-	unsigned long long v;
-	bool on;
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
 	if (r != VT_PASS)
 		return r;
-	if (param_get(&on))
-		return vt_fail_at(__FILE__, __LINE__,
-				  "module parameter large_pages missing");
-	saved[0] = on;
-	for (unsigned int i = 1; i < 4; i++) {
-		char path[128];
-
-		snprintf(path, sizeof(path), VT_SYSFS_PARAM("%s"), knobs[i]);
-		if (vt_read_u64(path, &v))
-			return vt_fail_at(__FILE__, __LINE__, "cannot read %s", path);
-		saved[i] = (long)v;
-	}
+	if (vt_params_save(&saved, knobs, 4))
+		return vt_fail_at(__FILE__, __LINE__, "cannot read %s",
+				  VT_SYSFS_PARAM("{large_pages,share_scan_*}"));
 	/* Off by default (module-parameters.rst); the cases want it on. */
-	if (knob_set("large_pages", 1))
+	if (vt_param_set("large_pages", 1))
 		return vt_fail_at(__FILE__, __LINE__, "cannot set large_pages");
 	return VT_PASS;
 }
 
 static void teardown(void)
 {
-	for (unsigned int i = 0; i < 4; i++)
-		if (saved[i] >= 0)
-			knob_set(knobs[i], saved[i]);
+	vt_params_restore(&saved);
 }
 
 /* The cases counting 512 need a hardware-MMU VM and the parameter on. */
 static int require_large(void)
 {
-	bool on;
+	long on;
 
 	if (vt_check_extension(VMEM_CAP_HW_MMU) != 1)
 		return vt_skip("no VMEM_CAP_HW_MMU: large first touch is for NPT/EPT VMs");
-	if (param_get(&on) || !on)
+	if (vt_param_get("large_pages", &on) || !on)
 		return vt_skip("large_pages=0");
 	return VT_PASS;
 }
@@ -327,9 +288,9 @@ static int test_parameter_off(void)
 		return r;
 	ASSERT_OK(env_create(&e, VMEM_VM_MMU_HW));
 	ASSERT_OK(vm_add_slot(e.vm, 1, DATA_GPA, DATA_SIZE, 0));
-	ASSERT_OK(knob_set("large_pages", 0));
+	ASSERT_OK(vt_param_set("large_pages", 0));
 	EXPECT_EQ(touch_delta(&e, DATA_GPA), 1);
-	ASSERT_OK(knob_set("large_pages", 1));
+	ASSERT_OK(vt_param_set("large_pages", 1));
 	EXPECT_EQ(touch_delta(&e, DATA_GPA + LARGE), NPAGES);
 	vm_free(e.vm);
 	return VT_PASS;
@@ -396,9 +357,7 @@ static int test_share_and_cow_inside(void)
 	g1 = granted(e.vm);
 
 	/* A fast daemon: every page scanned at each wake-up, every jiffy. */
-	ASSERT_OK(knob_set("share_scan_pages", 100000));
-	ASSERT_OK(knob_set("share_scan_sleep_ms", 1));
-	ASSERT_OK(knob_set("share_scan_ghz", 4));
+	ASSERT_OK(vt_params_share_fast());
 	ps.enable = 1;
 	ASSERT_OK(ioctl(e.vm->fd, VMEM_PSHARE, &ps));
 	ASSERT_TRUE(wait_passes(e.vm, 3));
@@ -425,7 +384,13 @@ static int test_share_and_cow_inside(void)
 	EXPECT_GE(st.cow_breaks, 2);
 	EXPECT_EQ(st.granted, g1);
 
-	teardown();
+	/*
+	 * The daemon back to its pace, large pages still on: restoring all
+	 * of setup()'s values here turned them off and the next case
+	 * (slot_delete) always skipped.
+	 */
+	vt_params_restore(&saved);
+	ASSERT_OK(vt_param_set("large_pages", 1));
 	vm_free(e.vm);
 	EXPECT_NO_LEAKS(&base);
 	return VT_PASS;

@@ -17,8 +17,8 @@ LAUNCHER_TESTS := launcher_boot launcher_devices launcher_cli \
 LAUNCHER_DIR  := $(top)/userspace
 LAUNCHER_SRCS := $(wildcard $(LAUNCHER_DIR)/run/*.c) \
 		 $(wildcard $(LAUNCHER_DIR)/lib/*.c)
-# Helpers of the tests that run the tool.
-LAUNCHER_HELPERS := $(OUT)/launcher_util.o $(OUT)/boot_util.o
+# Helpers of the boot tests (the command runner is lib/launcher_util.c).
+LAUNCHER_HELPERS := $(OUT)/boot_util.o
 LAUNCHER_OBJS := $(patsubst $(LAUNCHER_DIR)/%.c,$(OUT)/launcher/%.o,$(LAUNCHER_SRCS))
 LAUNCHER_CPPFLAGS := -I$(LAUNCHER_DIR)/run -I$(LAUNCHER_DIR)/lib
 
@@ -29,7 +29,5 @@ $(OUT)/launcher/%.o: $(LAUNCHER_DIR)/%.c
 $(addprefix $(OUT)/,$(LAUNCHER_TESTS:=.o)): CPPFLAGS += $(LAUNCHER_CPPFLAGS)
 $(addprefix $(OUT)/,$(LAUNCHER_TESTS)): $(LAUNCHER_OBJS) $(LAUNCHER_HELPERS)
 $(addprefix $(OUT)/,$(LAUNCHER_TESTS)): LDFLAGS += -pthread
-# launcher_pool checks what vmem run set through raw netlink too.
-$(OUT)/launcher_pool: $(OUT)/nl_util.o
 
 -include $(LAUNCHER_OBJS:.o=.d) $(LAUNCHER_HELPERS:.o=.d)

@@ -20,27 +20,12 @@
 /* Run `vmem ARGS...` and check its status and a phrase of its output. */
 static int expect_run(const char *const argv[], int status, const char *text)
 {
-	struct lrun r;
-	int got = lrun_run(&r, argv, T);
-
-	EXPECT_EQ(got, status);
-	if (text && !strstr(r.out, text)) {
-		vt_diag("output lacks \"%s\"", text);
-		lrun_dump(&r, 10);
-		lrun_free(&r);
-		return VT_FAIL;
-	}
-	if (vt_case_failed())
-		lrun_dump(&r, 10);
-	lrun_free(&r);
-	return VT_PASS;
+	return lrun_expect(status, text, argv, T) ? VT_PASS : VT_FAIL;
 }
 
 static int setup(void)
 {
-	if (access(lrun_tool(), X_OK))
-		return vt_skip("no vmem tool at %s", lrun_tool());
-	return VT_PASS;
+	return lrun_require_tool();
 }
 
 static int test_help(void)
@@ -192,14 +177,9 @@ static int test_flat_outside_memory(void)
 /* `vmem run --flat /x ... 16M` plus @extra: a usage error naming @text. */
 static int expect_usage(const char *const extra[], const char *text)
 {
-	const char *argv[24] = { "vmem", "run", "--flat", "/x", "--load-addr",
-				 "0x100000", "--entry", "0x100000",
-				 "--memory", "16M" };
-	unsigned int n = 10, i;
+	const char *argv[24];
 
-	for (i = 0; extra[i] && n < 23; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
+	lrun_flat_argv(argv, 24, "/x", extra);
 	return expect_run(argv, 2, text);
 }
 

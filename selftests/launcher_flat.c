@@ -54,35 +54,11 @@ static const char prog_echo[] =
 	"\x75\xed"		/* 17: jne 0 */
 	POWEROFF;
 
-static int write_prog(const char *code, size_t len)
-{
-	int fd = open(FLAT_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, code, len) != (ssize_t)len) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 /* Start `vmem run --flat` on @code with @extra options (NULL-ended). */
 static int start(struct lrun *r, const char *code, size_t len,
 		 const char *const extra[], bool pty)
 {
-	const char *argv[24] = { "vmem", "run", "--flat", FLAT_PATH,
-				 "--load-addr", "0x100000", "--entry",
-				 "0x100000", "--memory", "16M" };
-	unsigned int n = 10, i;
-
-	if (write_prog(code, len))
-		return -1;
-	for (i = 0; extra && extra[i] && n < 23; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	return lrun_start(r, argv, pty);
+	return lrun_start_flat(r, FLAT_PATH, code, len, extra, pty);
 }
 
 /* Run @code to its end and check the status and a phrase of output. */
@@ -104,11 +80,7 @@ static int setup(void)
 {
 	int ret = vt_require_dev();
 
-	if (ret != VT_PASS)
-		return ret;
-	if (access(lrun_tool(), X_OK))
-		return vt_skip("no vmem tool at %s", lrun_tool());
-	return VT_PASS;
+	return ret == VT_PASS ? lrun_require_tool() : ret;
 }
 
 static void teardown(void)

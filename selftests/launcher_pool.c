@@ -29,11 +29,11 @@
 #include "launcher_util.h"
 #include "nl_util.h"
 #include "vt.h"
+#include "vt_param.h"
 #include "vt_util.h"
 
 #define T		60	/* seconds for a tiny guest to start or end */
 #define SHARE_WAIT	90	/* seconds for the daemon to merge */
-#define PARAM_DIR	"/sys/module/vmem/parameters/"
 #define FILL_PAGES	256	/* what the fill programs write at 2 MiB */
 
 /* mov dx, 0x3f8; mov al, 'o'; out; mov al, 'k'; out; mov al, 10; out */
@@ -63,60 +63,16 @@ static const char prog_fill_same[] =
 static const char *const knobs[] = {
 	"share_scan_pages", "share_scan_sleep_ms", "share_scan_ghz",
 };
-static char saved[3][32];
+static struct vt_params saved;
 static struct nlt_sock nl;
-
-static int knob_write(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static int knob_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	return vt_read_file(path, buf, len) < 0 ? -1 : 0;
-}
 
 /* ---- running the tool ---------------------------------------------- */
 
-/* Start `vmem run --flat` on @code, 16 MiB, with @extra (NULL-ended). */
-static int start(struct lrun *r, const char *path, const char *code,
-		 size_t len, const char *const extra[])
-{
-	const char *argv[32] = { "vmem", "run", "--flat", path, "--load-addr",
-				 "0x100000", "--entry", "0x100000",
-				 "--memory", "16M" };
-	unsigned int n = 10, i;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
-		return -1;
-	if (write(fd, code, len) != (ssize_t)len) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	for (i = 0; extra && extra[i] && n < 31; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	return lrun_start(r, argv, false);
-}
-
+/* Start `vmem run --flat` on @prog, 16 MiB, with the options after it. */
 #define START(r, prog, ...)						\
-	start((r), "/tmp/launcher_pool." #prog, prog, sizeof(prog) - 1,	\
-	      (const char *const[]){ __VA_ARGS__, NULL })
+	lrun_start_flat((r), "/tmp/launcher_pool." #prog, prog,		\
+			sizeof(prog) - 1,				\
+			(const char *const[]){ __VA_ARGS__, NULL }, false)
 
 /* Stop a sleeping guest: SIGTERM gives 128 + SIGTERM. */
 static void stop(struct lrun *r)
@@ -217,37 +173,26 @@ static const char *const pools[] = { "lp_pool", "lp_small", "lp_lim" };
 
 static int setup(void)
 {
-	unsigned int i;
 	int ret = vt_require_dev();
 
+	if (ret == VT_PASS)
+		ret = lrun_require_tool();
+	if (ret == VT_PASS)
+		ret = nlt_require(&nl);
 	if (ret != VT_PASS)
 		return ret;
-	if (geteuid())
-		return vt_skip("needs root");
-	if (access(lrun_tool(), X_OK))
-		return vt_skip("no vmem tool at %s", lrun_tool());
-	if (nlt_open(&nl))
-		return vt_fail_at(__FILE__, __LINE__, "no vmem netlink family");
 	nlt_pool_del_names(&nl, pools, 3);
-	for (i = 0; i < 3; i++)
-		if (knob_read(knobs[i], saved[i], sizeof(saved[i])))
-			return vt_fail_at(__FILE__, __LINE__, "cannot read %s",
-					  knobs[i]);
-	/* Every VM fully scanned at each wake-up, about every jiffy. */
-	if (knob_write("share_scan_pages", "100000") ||
-	    knob_write("share_scan_sleep_ms", "1") ||
-	    knob_write("share_scan_ghz", "4"))
+	if (vt_params_save(&saved, knobs, 3))
+		return vt_fail_at(__FILE__, __LINE__, "cannot read %s",
+				  VT_SYSFS_PARAM("share_scan_*"));
+	if (vt_params_share_fast())
 		return vt_fail_at(__FILE__, __LINE__, "cannot set share_scan_*");
 	return VT_PASS;
 }
 
 static void teardown(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < 3; i++)
-		if (saved[i][0])
-			knob_write(knobs[i], saved[i]);
+	vt_params_restore(&saved);
 	if (nl.fd > 0) {
 		nlt_pool_del_names(&nl, pools, 3);
 		nlt_close(&nl);

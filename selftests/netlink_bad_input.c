@@ -34,17 +34,7 @@ static int setup(void)
 {
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
-	if (r != VT_PASS)
-		return r;
-	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	r = nlt_open(&nl);
-	if (r) {
-		vt_diag("netlink family %s: %s", VMEM_GENL_NAME,
-			vt_errno_name(-r));
-		return VT_FAIL;
-	}
-	return VT_PASS;
+	return r == VT_PASS ? nlt_require(&nl) : r;
 }
 
 static void drop_test_pools(void)

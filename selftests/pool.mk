@@ -2,12 +2,7 @@
 #
 # The resource-pool and netlink selftests (included by Makefile): they
 # talk to the "vmem" generic-netlink family through raw sockets
-# (nl_util.c), so that they can also send malformed messages; pool_cli
-# runs the vmem tool (launcher_util.c).
+# (lib/nl_util.c), so that they can also send malformed messages; pool_cli
+# runs the vmem tool (lib/launcher_util.c).
 
 POOL_TESTS := pool_admission netlink_bad_input pool_concurrency pool_cli pool_swap
-
-$(addprefix $(OUT)/,$(POOL_TESTS)): $(OUT)/nl_util.o
-$(OUT)/pool_cli: $(OUT)/launcher_util.o
-
--include $(OUT)/nl_util.d

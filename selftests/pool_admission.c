@@ -89,16 +89,10 @@ static int setup(void)
 {
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
+	if (r == VT_PASS)
+		r = nlt_require(&nl);
 	if (r != VT_PASS)
 		return r;
-	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	r = nlt_open(&nl);
-	if (r) {
-		vt_diag("netlink family %s: %s", VMEM_GENL_NAME,
-			vt_errno_name(-r));
-		return VT_FAIL;
-	}
 	cleanup_pools();
 	return VT_PASS;
 }
@@ -547,44 +541,11 @@ static int test_vm_id_and_name(void)
 }
 
 /* Every pool's used equals the sum of its children's charges. */
-struct sums {
-	uint32_t id[64], parent[64];
-	uint64_t used[64], charge[64];
-	int n;
-};
-
-static int sum_pool(const struct nlt_attrs *at, void *arg)
-{
-	struct sums *s = arg;
-
-	if (s->n < 64) {
-		s->id[s->n] = nlt_u32(at, VMEM_A_POOL_ID);
-		s->parent[s->n] = nlt_u32(at, VMEM_A_PARENT_ID);
-		s->used[s->n] = nlt_u64(at, VMEM_A_USED);
-		s->charge[s->n] = nlt_u64(at, VMEM_A_CHARGE);
-		s->n++;
-	}
-	return 0;
-}
-
-static int sum_vm(const struct nlt_attrs *at, void *arg)
-{
-	struct sums *s = arg;
-	uint32_t pool = nlt_u32(at, VMEM_A_POOL_ID);
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->id[i] == pool)
-			s->used[i] -= nlt_u64(at, VMEM_A_CHARGE);
-	return 0;
-}
-
 static int test_dump_consistent(void)
 {
-	static struct sums s;
+	static struct nlt_sums s;
 	struct tvm v;
 	uint32_t a, b;
-	int i, j;
 
 	ASSERT_OK(tvm_make(&v, 64));
 	ASSERT_EQ(nlt_pool_new(&nl, "t_a", ROOT, 100 * MB_PAGES, UNLIM, 1, &a,
@@ -593,17 +554,10 @@ static int test_dump_consistent(void)
 			       &R), 0);
 	ASSERT_EQ(nlt_vm_set(&nl, v.id, b, 64 * MB_PAGES, &R), 0);
 
-	memset(&s, 0, sizeof(s));
-	ASSERT_EQ(nlt_dump(&nl, VMEM_CMD_POOL_GET, sum_pool, &s), 0);
+	ASSERT_EQ(nlt_sums_read(&nl, &s), 0);
 	ASSERT_TRUE(s.n >= 3);
 	EXPECT_EQ(s.id[0], ROOT);
-	ASSERT_EQ(nlt_dump(&nl, VMEM_CMD_VM_GET, sum_vm, &s), 0);
-	for (i = 0; i < s.n; i++)
-		for (j = 0; j < s.n; j++)
-			if (s.parent[j] == s.id[i])
-				s.used[i] -= s.charge[j];
-	for (i = 0; i < s.n; i++)
-		EXPECT_EQ(s.used[i], 0);
+	EXPECT_EQ(nlt_sums_mismatches(&s), 0);
 	tvm_free(&v);
 	cleanup_pools();
 	return VT_PASS;

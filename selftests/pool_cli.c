@@ -20,25 +20,8 @@
 #include "vt_util.h"
 #include "vt_vm.h"
 
-/* Run the tool; expect exit @code and (if not NULL) @text in its output. */
-static bool tool(int code, const char *text, const char *const argv[])
-{
-	struct lrun r;
-	int st = lrun_run(&r, argv, 30);
-	bool ok = st == code && (!text || (r.out && strstr(r.out, text)));
-
-	if (!ok) {
-		vt_diag("vmem %s %s: exit %d (want %d), want \"%s\"", argv[1],
-			argv[2] ? argv[2] : "", st, code, text ? text : "");
-		lrun_dump(&r, 20);
-	}
-	lrun_free(&r);
-	return ok;
-}
-
-#define TOOL(code, text, ...)						\
-	EXPECT_TRUE(tool((code), (text),				\
-			 (const char *const[]){ "vmem", __VA_ARGS__, NULL }))
+/* TOOL(code, text, args...): `vmem args...` exits @code printing @text. */
+#define TOOL LRUN_EXPECT
 
 static int setup(void)
 {
@@ -47,10 +30,8 @@ static int setup(void)
 	if (r != VT_PASS)
 		return r;
 	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	if (access(lrun_tool(), X_OK))
-		return vt_diag("no tool at %s", lrun_tool()), VT_SKIP;
-	return VT_PASS;
+		return vt_skip("needs root");
+	return lrun_require_tool();
 }
 
 static void teardown(void)

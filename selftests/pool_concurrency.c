@@ -38,16 +38,7 @@ static int setup(void)
 {
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
-	if (r != VT_PASS)
-		return r;
-	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	r = nlt_open(&nl);
-	if (r) {
-		vt_diag("netlink family: %s", vt_errno_name(-r));
-		return VT_FAIL;
-	}
-	return VT_PASS;
+	return r == VT_PASS ? nlt_require(&nl) : r;
 }
 
 static void teardown(void)
@@ -240,41 +231,10 @@ static int run_reader(int unused)
 	return reader();
 }
 
-struct sums {
-	uint32_t id[256], parent[256];
-	int64_t used[256], charge[256];
-	int n;
-};
-
-static int sum_pool(const struct nlt_attrs *at, void *arg)
-{
-	struct sums *s = arg;
-
-	if (s->n < 256) {
-		s->id[s->n] = nlt_u32(at, VMEM_A_POOL_ID);
-		s->parent[s->n] = nlt_u32(at, VMEM_A_PARENT_ID);
-		s->used[s->n] = nlt_u64(at, VMEM_A_USED);
-		s->charge[s->n] = nlt_u64(at, VMEM_A_CHARGE);
-		s->n++;
-	}
-	return 0;
-}
-
-static int sum_vm(const struct nlt_attrs *at, void *arg)
-{
-	struct sums *s = arg;
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->id[i] == nlt_u32(at, VMEM_A_POOL_ID))
-			s->used[i] -= nlt_u64(at, VMEM_A_CHARGE);
-	return 0;
-}
-
 static int test_pools_while_vms_run(void)
 {
 	static struct nlt_reply r;
-	static struct sums s;
+	static struct nlt_sums s;
 	struct vt_leaks base;
 	pid_t pids[NR_POOLERS + NR_VMERS + 1];
 	uint64_t root_used;
@@ -296,15 +256,8 @@ static int test_pools_while_vms_run(void)
 	}
 
 	/* Invariant: used = sum of the children's charges, everywhere. */
-	memset(&s, 0, sizeof(s));
-	ASSERT_EQ(nlt_dump(&nl, VMEM_CMD_POOL_GET, sum_pool, &s), 0);
-	ASSERT_EQ(nlt_dump(&nl, VMEM_CMD_VM_GET, sum_vm, &s), 0);
-	for (i = 0; i < s.n; i++)
-		for (j = 0; j < s.n; j++)
-			if (s.parent[j] == s.id[i])
-				s.used[i] -= s.charge[j];
-	for (i = 0; i < s.n; i++)
-		EXPECT_EQ(s.used[i], 0);
+	ASSERT_EQ(nlt_sums_read(&nl, &s), 0);
+	EXPECT_EQ(nlt_sums_mismatches(&s), 0);
 
 	/* Remove what the poolers left (busy at their last round). */
 	for (j = 0; j < NR_POOLERS * 3 + 1; j++)

@@ -37,6 +37,7 @@
 
 #include "nl_util.h"
 #include "vt.h"
+#include "vt_param.h"
 #include "vt_util.h"
 #include "vt_vm.h"
 
@@ -46,7 +47,6 @@
 /* Reclaim's hysteresis (VMEM_RECLAIM_BATCH, kmod/reclaim.h). */
 #define BATCH		32
 
-#define PARAM_DIR	"/sys/module/vmem/parameters/"
 
 static struct nlt_sock nl;
 static struct nlt_reply R;
@@ -154,38 +154,6 @@ static int root_set_res(uint64_t res)
 	nlt_put_u32(&m, VMEM_A_POOL_ID, VMEM_POOL_ROOT_ID);
 	nlt_put_u64(&m, VMEM_A_RESERVATION, res);
 	return nlt_call(&nl, &m, &R);
-}
-
-static int knob_set(const char *name, long val)
-{
-	char path[128];
-	FILE *f;
-	int r;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	r = fprintf(f, "%ld\n", val) < 0 ? -1 : 0;
-	if (fclose(f))
-		r = -1;
-	return r;
-}
-
-static long knob_get(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
 }
 
 /* Consumed rounded up: a fraction of a page still counts against it. */
@@ -541,6 +509,116 @@ static int test_pool_limit(void)
 		r = VT_FAIL;
 	EXPECT_NO_LEAKS(&base);
 	return r;
+}
+
+/* A VM with a @size slot at 0 and a swap file, moved into @pool. */
+static struct vt_vm *swap_vm(uint64_t size, uint32_t pool)
+{
+	struct vt_vm *vm = vm_create_bare(VMEM_VM_MMU_AUTO);
+	int fd = swap_file_open();
+	bool ok = vm && fd >= 0 && !vm_add_slot(vm, 0, 0, size, 0) &&
+		  !set_swap(vm, fd) &&
+		  !nlt_vm_set(&nl, vm_id(vm), pool, ~0ull, &R);
+
+	if (fd >= 0)
+		close(fd);
+	if (!ok && vm) {
+		vm_free(vm);
+		vm = NULL;
+	}
+	return vm;
+}
+
+/* The VMM writes one page more at @gpa; *@st is what the VM has then. */
+static int touch_page(struct vt_vm *vm, uint64_t gpa, uint64_t seed,
+		      const char *what, struct vmem_vm_stats *st)
+{
+	host_fill(vm, gpa, 4096, seed);
+	ASSERT_OK(vm_get_stats(vm, st));
+	vt_diag("%s: consumed %llu swapped %llu", what,
+		(unsigned long long)st->consumed,
+		(unsigned long long)st->swapped);
+	return VT_PASS;
+}
+
+/*
+ * @pool, limited to @limit bytes, counts nothing: a VM that fills exactly
+ * @limit there loses no page, where one page too many would be reclaimed.
+ */
+static int expect_pool_empty(uint32_t pool, uint64_t limit)
+{
+	struct vmem_vm_stats st = { 0 };
+	struct vt_vm *vm;
+
+	ASSERT_TRUE(vm = swap_vm(limit, pool));
+	host_fill(vm, 0, limit, 43);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	vm_free(vm);
+	EXPECT_EQ(st.swapped, 0);
+	EXPECT_EQ(st.consumed, PAGES(limit));
+	return VT_PASS;
+}
+
+/*
+ * What a VM holds follows it, and its pool, when they move.  12 MiB held
+ * in an unlimited pool A, moved into B limited to 8 MiB: the next touch
+ * brings the VM within B's limit.  A keeps nothing of it: under a 4 MiB
+ * limit another VM fills 3 MiB there untouched.  A (with that VM) moved
+ * under P, limited to 2 MiB: the next touch brings A's VM within P's
+ * limit; A moved back out, P counts nothing.
+ */
+static int test_pool_limit_after_moves(void)
+{
+	static const char *const names[] = { "t_mv_a", "t_mv_b", "t_mv_p" };
+	struct vmem_vm_stats st = { 0 };
+	struct vt_vm *vm, *vm2;
+	struct vt_leaks base;
+	uint32_t a, b, p;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	nlt_pool_del_names(&nl, names, 3);
+	ASSERT_EQ(nlt_pool_new(&nl, names[0], VMEM_POOL_ROOT_ID, 0,
+			       VMEM_UNLIMITED, 1, &a, &R), 0);
+	ASSERT_EQ(nlt_pool_new(&nl, names[1], VMEM_POOL_ROOT_ID, 0,
+			       PAGES(8 * MB), 1, &b, &R), 0);
+	ASSERT_EQ(nlt_pool_new(&nl, names[2], VMEM_POOL_ROOT_ID, 0,
+			       PAGES(2 * MB), 1, &p, &R), 0);
+
+	ASSERT_TRUE(vm = swap_vm(16 * MB, a));
+	host_fill(vm, 0, 12 * MB, 41);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	EXPECT_EQ(st.swapped, 0);
+	ASSERT_EQ(nlt_vm_set(&nl, vm_id(vm), b, ~0ull, &R), 0);
+	ASSERT_EQ(touch_page(vm, 12 * MB, 41, "moved into B", &st), VT_PASS);
+	EXPECT_LE(consumed_up(&st), PAGES(8 * MB));
+	EXPECT_GE(st.swapped, PAGES(4 * MB) + 1);
+
+	ASSERT_EQ(nlt_pool_set(&nl, a, 0, PAGES(4 * MB), &R), 0);
+	ASSERT_TRUE(vm2 = swap_vm(4 * MB, a));
+	host_fill(vm2, 0, 3 * MB, 42);
+	ASSERT_OK(vm_get_stats(vm2, &st));
+	EXPECT_EQ(st.swapped, 0);
+	EXPECT_EQ(st.consumed, PAGES(3 * MB));
+
+	ASSERT_EQ(nlt_pool_set(&nl, a, p, NLT_KEEP, &R), 0);
+	ASSERT_EQ(touch_page(vm2, 3 * MB, 42, "A moved under P", &st), VT_PASS);
+	EXPECT_LE(consumed_up(&st), PAGES(2 * MB));
+	EXPECT_GE(st.swapped, PAGES(1 * MB) + 1);
+	ASSERT_EQ(nlt_pool_set(&nl, a, VMEM_POOL_ROOT_ID, NLT_KEEP, &R), 0);
+	/* A moved out again: P counts nothing of it. */
+	EXPECT_EQ(expect_pool_empty(p, 2 * MB), VT_PASS);
+
+	EXPECT_EQ(host_check(vm, 0, 12 * MB + 4096, 41), 0);
+	EXPECT_EQ(host_check(vm2, 0, 3 * MB + 4096, 42), 0);
+	vm_free(vm2);
+	vm_free(vm);
+	/* Every VM gone: B counts nothing either. */
+	EXPECT_EQ(expect_pool_empty(b, 8 * MB), VT_PASS);
+	EXPECT_EQ(nlt_pool_del(&nl, p), 0);
+	EXPECT_EQ(nlt_pool_del(&nl, b), 0);
+	EXPECT_EQ(nlt_pool_del(&nl, a), 0);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -933,12 +1011,41 @@ static int test_events(void)
 
 #define NR_RUNNERS	4
 
+/* vCPU i fills part i of the data slot with seed @seed + i, in a thread. */
+static int runners_start(struct vt_vm *vm, struct runner *r, pthread_t *th,
+			 uint64_t part, uint64_t seed)
+{
+	for (int i = 0; i < NR_RUNNERS; i++) {
+		ASSERT_TRUE(r[i].vcpu = vcpu_add(vm, i, guest_fill_check));
+		ASSERT_OK(vcpu_args_set(r[i].vcpu, 3, DATA_GPA + i * part,
+					part, seed + i));
+	}
+	for (int i = 0; i < NR_RUNNERS; i++)
+		ASSERT_EQ(pthread_create(&th[i], NULL, run_to_done, &r[i]), 0);
+	return VT_PASS;
+}
+
+/* Did every runner's vCPU end with DONE?  VT_FAIL says which did not. */
+static int runners_ended_done(struct runner *r)
+{
+	for (int i = 0; i < NR_RUNNERS; i++) {
+		if (r[i].cmd == UCALL_DONE)
+			continue;
+		vcpu_describe_ucall(r[i].vcpu, &r[i].uc);
+		FAIL("vCPU %d ended with %s (errno %s), bad words %llu at %llx",
+		     i, vt_ucall_name(r[i].cmd), vt_errno_name(r[i].err),
+		     (unsigned long long)r[i].uc.args[1],
+		     (unsigned long long)r[i].uc.args[2]);
+	}
+	return VT_PASS;
+}
+
 static int test_vcpus_race_past_limit(void)
 {
 	const uint64_t limit = PAGES(8 * MB), part = 4 * MB;
 	struct runner r[NR_RUNNERS] = { 0 };
-	const char *knobs[] = { "share_scan_pages", "share_scan_sleep_ms" };
-	long saved[2];
+	const char *const knobs[] = { "share_scan_pages", "share_scan_sleep_ms" };
+	struct vt_params saved;
 	struct vmem_vm_stats st;
 	uint64_t max_seen = 0;
 	pthread_t th[NR_RUNNERS];
@@ -947,24 +1054,17 @@ static int test_vcpus_race_past_limit(void)
 	int fd, i, done;
 
 	ASSERT_OK(vt_leaks_read(&base));
-	for (i = 0; i < 2; i++)
-		saved[i] = knob_get(knobs[i]);
+	ASSERT_OK(vt_params_save(&saved, knobs, 2));
 	/* The sharing daemon scans every page every millisecond or so. */
-	ASSERT_OK(knob_set("share_scan_pages", 100000));
-	ASSERT_OK(knob_set("share_scan_sleep_ms", 1));
+	ASSERT_OK(vt_param_set("share_scan_pages", 100000));
+	ASSERT_OK(vt_param_set("share_scan_sleep_ms", 1));
 
 	ASSERT_TRUE(vm = data_vm(NR_RUNNERS * part));
 	ASSERT_TRUE((fd = swap_file_open()) >= 0);
 	ASSERT_OK(set_swap(vm, fd));
 	close(fd);
 	ASSERT_EQ(vm_set_limits(vm, KEEP, limit, ~0u), 0);
-	for (i = 0; i < NR_RUNNERS; i++) {
-		ASSERT_TRUE(r[i].vcpu = vcpu_add(vm, i, guest_fill_check));
-		ASSERT_OK(vcpu_args_set(r[i].vcpu, 3, DATA_GPA + i * part,
-					part, 0x100 + i));
-	}
-	for (i = 0; i < NR_RUNNERS; i++)
-		ASSERT_EQ(pthread_create(&th[i], NULL, run_to_done, &r[i]), 0);
+	ASSERT_EQ(runners_start(vm, r, th, part, 0x100), VT_PASS);
 	do {
 		done = 0;
 		for (i = 0; i < NR_RUNNERS; i++)
@@ -976,22 +1076,12 @@ static int test_vcpus_race_past_limit(void)
 	} while (done < NR_RUNNERS);
 	for (i = 0; i < NR_RUNNERS; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < 2; i++)
-		if (saved[i] >= 0)
-			knob_set(knobs[i], saved[i]);
+	vt_params_restore(&saved);
 
 	vt_diag("highest Consumed %llu (limit %llu)",
 		(unsigned long long)max_seen, (unsigned long long)limit);
 	EXPECT_LE(max_seen, limit);
-	for (i = 0; i < NR_RUNNERS; i++) {
-		if (r[i].cmd == UCALL_DONE)
-			continue;
-		vcpu_describe_ucall(r[i].vcpu, &r[i].uc);
-		FAIL("vCPU %d ended with %s (errno %s), bad words %llu at %llx",
-		     i, vt_ucall_name(r[i].cmd), vt_errno_name(r[i].err),
-		     (unsigned long long)r[i].uc.args[1],
-		     (unsigned long long)r[i].uc.args[2]);
-	}
+	ASSERT_EQ(runners_ended_done(r), VT_PASS);
 	memset(&st, 0, sizeof(st));
 	ASSERT_OK(vm_get_stats(vm, &st));
 	EXPECT_LE(consumed_up(&st), limit);
@@ -1004,23 +1094,97 @@ static int test_vcpus_race_past_limit(void)
 	return VT_PASS;
 }
 
+/*
+ * Moves while vCPUs fault: NR_RUNNERS vCPUs fill 16 MiB while the VM goes
+ * round pools A and B, both limited to 8 MiB, and B moves under A and
+ * back, so the counters are frozen and thawed under the faults.  Consumed
+ * never passes 8 MiB, every word reads back, A's count is then exact to
+ * the page, and once the VM is gone each pool counts nothing.
+ */
+static int test_moves_while_faulting(void)
+{
+	static const char *const names[] = { "t_mf_b", "t_mf_a" };
+	const uint64_t limit = PAGES(8 * MB), part = 4 * MB;
+	struct runner r[NR_RUNNERS] = { 0 };
+	struct vmem_vm_stats st;
+	uint64_t max_seen = 0, moves = 0, held;
+	pthread_t th[NR_RUNNERS];
+	struct vt_leaks base;
+	struct vt_vm *vm;
+	uint32_t a, b, id;
+	int fd, i, done;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	nlt_pool_del_names(&nl, names, 2);
+	ASSERT_EQ(nlt_pool_new(&nl, names[1], VMEM_POOL_ROOT_ID, 0, limit, 1,
+			       &a, &R), 0);
+	ASSERT_EQ(nlt_pool_new(&nl, names[0], VMEM_POOL_ROOT_ID, 0, limit, 1,
+			       &b, &R), 0);
+	/* A last MiB the runners leave untouched, for the probe below. */
+	ASSERT_TRUE(vm = data_vm(NR_RUNNERS * part + MB));
+	id = vm_id(vm);
+	ASSERT_TRUE((fd = swap_file_open()) >= 0);
+	ASSERT_OK(set_swap(vm, fd));
+	close(fd);
+	ASSERT_EQ(nlt_vm_set(&nl, id, a, ~0ull, &R), 0);
+	ASSERT_EQ(runners_start(vm, r, th, part, 0x200), VT_PASS);
+	do {
+		/* A, B, B under A, B back: each step a move. */
+		EXPECT_EQ(nlt_vm_set(&nl, id, b, ~0ull, &R), 0);
+		EXPECT_EQ(nlt_pool_set(&nl, b, a, NLT_KEEP, &R), 0);
+		EXPECT_EQ(nlt_pool_set(&nl, b, VMEM_POOL_ROOT_ID, NLT_KEEP, &R),
+			  0);
+		EXPECT_EQ(nlt_vm_set(&nl, id, a, ~0ull, &R), 0);
+		moves += 4;
+		memset(&st, 0, sizeof(st));
+		if (!vm_get_stats(vm, &st) && consumed_up(&st) > max_seen)
+			max_seen = consumed_up(&st);
+		done = 0;
+		for (i = 0; i < NR_RUNNERS; i++)
+			done += r[i].done;
+	} while (done < NR_RUNNERS && !vt_case_failed());
+	for (i = 0; i < NR_RUNNERS; i++)
+		pthread_join(th[i], NULL);
+
+	vt_diag("%llu moves, highest Consumed %llu (limit %llu)",
+		(unsigned long long)moves, (unsigned long long)max_seen,
+		(unsigned long long)limit);
+	EXPECT_LE(max_seen, limit);
+	ASSERT_EQ(runners_ended_done(r), VT_PASS);
+
+	/*
+	 * A's count is exact with the VM in it (what was parked during the
+	 * moves was added): with A's limit one page above what the VM holds
+	 * (Consumed rounded up, as reclaim last measured it), one fresh page
+	 * fits and the next is reclaimed for.
+	 */
+	memset(&st, 0, sizeof(st));
+	ASSERT_OK(vm_get_stats(vm, &st));
+	held = consumed_up(&st);
+	ASSERT_EQ(nlt_pool_set(&nl, a, 0, held + 1, &R), 0);
+	ASSERT_EQ(touch_page(vm, DATA_GPA + NR_RUNNERS * part, 5, "at A's limit",
+			     &st), VT_PASS);
+	EXPECT_EQ(consumed_up(&st), held + 1);
+	ASSERT_EQ(touch_page(vm, DATA_GPA + NR_RUNNERS * part + 4096, 5,
+			     "one page past it", &st), VT_PASS);
+	EXPECT_LE(consumed_up(&st), held + 1 - BATCH);
+	vm_free(vm);
+	ASSERT_EQ(nlt_pool_set(&nl, a, 0, limit, &R), 0);
+	EXPECT_EQ(expect_pool_empty(a, 8 * MB), VT_PASS);
+	EXPECT_EQ(expect_pool_empty(b, 8 * MB), VT_PASS);
+	EXPECT_EQ(nlt_pool_del(&nl, b), 0);
+	EXPECT_EQ(nlt_pool_del(&nl, a), 0);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
 /* ---------------------------------------------------------------------- */
 
 static int setup(void)
 {
 	int r = vt_require_vm(VMEM_VM_MMU_AUTO);
 
-	if (r != VT_PASS)
-		return r;
-	if (geteuid())
-		return vt_diag("needs root"), VT_SKIP;
-	r = nlt_open(&nl);
-	if (r) {
-		vt_diag("netlink family %s: %s", VMEM_GENL_NAME,
-			vt_errno_name(-r));
-		return VT_FAIL;
-	}
-	return VT_PASS;
+	return r == VT_PASS ? nlt_require(&nl) : r;
 }
 
 static void teardown(void)
@@ -1034,6 +1198,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(vmm_twice_limit),
 	VT_CASE(t5_worked_example),
 	VT_CASE(pool_limit),
+	VT_CASE(pool_limit_after_moves),
 	VT_CASE(no_swap_file),
 	VT_CASE(slot_delete_frees_slots),
 	VT_CASE(swap_write_error),
@@ -1041,6 +1206,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(min_funding_pools),
 	VT_CASE(events),
 	VT_CASE(vcpus_race_past_limit),
+	VT_CASE(moves_while_faulting),
 };
 
 VT_MAIN(cases, setup, teardown)

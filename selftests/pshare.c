@@ -25,11 +25,11 @@
 #include <unistd.h>
 
 #include "vt.h"
+#include "vt_param.h"
 #include "vt_util.h"
 #include "vt_vm.h"
 
 #define PG		4096ull
-#define PARAM_DIR	"/sys/module/vmem/parameters/"
 #define SHARE_FILE	"/sys/kernel/debug/vmem/share"
 #define DATA_GPA	(1ull << 30)
 
@@ -37,54 +37,8 @@ static const char *const knobs[] = {
 	"share_scan_time", "share_scan_ghz", "share_scan_pages",
 	"share_scan_sleep_ms", "share_scan_speedup",
 };
-static long saved[5];
-
-static long knob_get(const char *name)
-{
-	char path[128], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strtol(buf, NULL, 10);
-}
-
-static int knob_set(const char *name, long val)
-{
-	char path[128];
-	FILE *f;
-	int r;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	r = fprintf(f, "%ld\n", val) < 0 ? -1 : 0;
-	if (fclose(f))
-		r = -1;
-	return r;
-}
-
-/* Fast: every VM fully scanned at each wake-up, about every jiffy. */
-static int knobs_fast(void)
-{
-	return knob_set("share_scan_pages", 100000) ||
-	       knob_set("share_scan_sleep_ms", 1) ||
-	       knob_set("share_scan_ghz", 4) ? -1 : 0;
-}
-
 /* The defaults: a test VM's pages are not merged for hours. */
-static void knobs_restore(void)
-{
-	for (unsigned int i = 0; i < 5; i++)
-		if (saved[i] >= 0)
-			knob_set(knobs[i], saved[i]);
-}
+static struct vt_params saved;
 
 struct host {
 	long long vms, shared, shared_common, saving, consumed, consumed_frac;
@@ -275,10 +229,9 @@ static int setup(void)
 		return r;
 	if (vt_check_extension(VMEM_CAP_PSHARE) != 1)
 		return vt_skip("no VMEM_CAP_PSHARE");
-	for (unsigned int i = 0; i < 5; i++)
-		saved[i] = knob_get(knobs[i]);
-	if (saved[0] < 0)
-		return vt_fail_at(__FILE__, __LINE__, "no " PARAM_DIR "share_scan_time");
+	if (vt_params_save(&saved, knobs, 5))
+		return vt_fail_at(__FILE__, __LINE__,
+				  "cannot read " VT_SYSFS_PARAM("share_scan_*"));
 	if (access(SHARE_FILE, R_OK))
 		return vt_fail_at(__FILE__, __LINE__, "no " SHARE_FILE);
 	return VT_PASS;
@@ -286,7 +239,7 @@ static int setup(void)
 
 static void teardown(void)
 {
-	knobs_restore();
+	vt_params_restore(&saved);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -381,7 +334,7 @@ static int run_mix(bool same_salt, uint32_t mmu)
 	struct host h;
 
 	ASSERT_OK(vt_leaks_read(&base));
-	ASSERT_OK(knobs_fast());
+	ASSERT_OK(vt_params_share_fast());
 	for (int i = 0; i < 2; i++) {
 		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, mmu));
 		fill_mix(vms[i], i);
@@ -428,7 +381,7 @@ static int run_mix(bool same_salt, uint32_t mmu)
 	for (int i = 0; i < 2; i++)
 		vm_free(vms[i]);
 	CHECK_INVARIANTS(NULL, 0);
-	knobs_restore();
+	vt_params_restore(&saved);
 	EXPECT_NO_LEAKS(&base);
 	return VT_PASS;
 }
@@ -457,7 +410,7 @@ static int test_disabled_never_merged(void)
 	struct vt_vm *vms[2];
 	uint64_t b[2];
 
-	ASSERT_OK(knobs_fast());
+	ASSERT_OK(vt_params_share_fast());
 	for (int i = 0; i < 2; i++) {
 		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, VMEM_VM_MMU_AUTO));
 		fill_mix(vms[i], 0);
@@ -477,7 +430,7 @@ static int test_disabled_never_merged(void)
 	CHECK_INVARIANTS(vms, 2);
 	for (int i = 0; i < 2; i++)
 		vm_free(vms[i]);
-	knobs_restore();
+	vt_params_restore(&saved);
 	return VT_PASS;
 }
 
@@ -494,7 +447,7 @@ static int test_worked_example(void)
 	struct vt_vm *vms[2];
 	struct host h;
 
-	ASSERT_OK(knobs_fast());
+	ASSERT_OK(vt_params_share_fast());
 	ASSERT_TRUE(vms[0] = bare_vm(5, VMEM_VM_MMU_AUTO));
 	ASSERT_TRUE(vms[1] = bare_vm(2, VMEM_VM_MMU_AUTO));
 	for (int i = 0; i < 5; i++)
@@ -531,7 +484,7 @@ static int test_worked_example(void)
 	for (int i = 0; i < 2; i++)
 		vm_free(vms[i]);
 	CHECK_INVARIANTS(NULL, 0);
-	knobs_restore();
+	vt_params_restore(&saved);
 	return VT_PASS;
 }
 
@@ -541,7 +494,7 @@ static int test_cow_vmm(void)
 	struct vmem_vm_stats st[2];
 	struct vt_vm *vms[2];
 
-	ASSERT_OK(knobs_fast());
+	ASSERT_OK(vt_params_share_fast());
 	for (int i = 0; i < 2; i++) {
 		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, VMEM_VM_MMU_AUTO));
 		fill_mix(vms[i], i);
@@ -550,7 +503,7 @@ static int test_cow_vmm(void)
 	}
 	ASSERT_TRUE(wait_converged(vms, 2));
 	/* Daemon off (after its current wake-up), so the counts hold still. */
-	ASSERT_OK(knob_set("share_scan_ghz", 0));
+	ASSERT_OK(vt_param_set("share_scan_ghz", 0));
 	ASSERT_TRUE(wait_wakeups(2));
 	/* VM 0 writes one word of every page; sharing must not spread it. */
 	for (uint64_t i = 0; i < MIX_PAGES; i++)
@@ -576,7 +529,7 @@ static int test_cow_vmm(void)
 	for (int i = 0; i < 2; i++)
 		vm_free(vms[i]);
 	CHECK_INVARIANTS(NULL, 0);
-	knobs_restore();
+	vt_params_restore(&saved);
 	return VT_PASS;
 }
 
@@ -615,7 +568,7 @@ static int run_cow_guest(uint32_t mmu)
 	struct vt_vm *vms[2];
 	uint64_t b[2];
 
-	ASSERT_OK(knobs_fast());
+	ASSERT_OK(vt_params_share_fast());
 	for (int i = 0; i < 2; i++) {
 		ASSERT_TRUE(vms[i] = vm_create(mmu));
 		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 0, 0, NULL));
@@ -656,7 +609,7 @@ static int run_cow_guest(uint32_t mmu)
 	for (int i = 0; i < 2; i++)
 		vm_free(vms[i]);
 	CHECK_INVARIANTS(NULL, 0);
-	knobs_restore();
+	vt_params_restore(&saved);
 	return VT_PASS;
 }
 
@@ -694,11 +647,11 @@ static int test_rate(void)
 	 * share_scan_time 1 minute lasting 10 ms with 5 ms sleeps: 500 of the
 	 * 1000 pages per wake-up, one pass per two wake-ups.
 	 */
-	ASSERT_OK(knob_set("share_scan_pages", 0));
-	ASSERT_OK(knob_set("share_scan_time", 1));
-	ASSERT_OK(knob_set("share_scan_speedup", 6000));
-	ASSERT_OK(knob_set("share_scan_sleep_ms", 5));
-	ASSERT_OK(knob_set("share_scan_ghz", 1000));
+	ASSERT_OK(vt_param_set("share_scan_pages", 0));
+	ASSERT_OK(vt_param_set("share_scan_time", 1));
+	ASSERT_OK(vt_param_set("share_scan_speedup", 6000));
+	ASSERT_OK(vt_param_set("share_scan_sleep_ms", 5));
+	ASSERT_OK(vt_param_set("share_scan_ghz", 1000));
 	ASSERT_OK(pshare(vm, VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
 	ASSERT_TRUE(wait_wakeups(3));
 	ASSERT_OK(vm_get_stats(vm, &s0));
@@ -715,7 +668,7 @@ static int test_rate(void)
 	EXPECT_TRUE(ratio >= 0.25 && ratio <= 0.75);
 
 	/* Scan time 2 minutes: half the pace. */
-	ASSERT_OK(knob_set("share_scan_time", 2));
+	ASSERT_OK(vt_param_set("share_scan_time", 2));
 	ASSERT_TRUE(wait_wakeups(3));
 	ASSERT_OK(vm_get_stats(vm, &s0));
 	ASSERT_OK(host_read(&h0));
@@ -728,8 +681,8 @@ static int test_rate(void)
 	EXPECT_TRUE(ratio >= 0.12 && ratio <= 0.38);
 
 	/* The GHz ceiling: scanned pages per wake-up stay under the cap. */
-	ASSERT_OK(knob_set("share_scan_pages", 100000));
-	ASSERT_OK(knob_set("share_scan_ghz", 1));
+	ASSERT_OK(vt_param_set("share_scan_pages", 100000));
+	ASSERT_OK(vt_param_set("share_scan_ghz", 1));
 	ASSERT_TRUE(wait_wakeups(3));
 	ASSERT_OK(vm_get_stats(vm, &s0));
 	ASSERT_OK(host_read(&h0));
@@ -744,7 +697,7 @@ static int test_rate(void)
 		  (h1.wakeups - h0.wakeups + 1) * h1.cap_per_wakeup);
 
 	/* share_scan_ghz 0 turns sharing off. */
-	ASSERT_OK(knob_set("share_scan_ghz", 0));
+	ASSERT_OK(vt_param_set("share_scan_ghz", 0));
 	ASSERT_TRUE(wait_wakeups(3));
 	ASSERT_OK(vm_get_stats(vm, &s0));
 	ASSERT_TRUE(wait_wakeups(20));
@@ -754,7 +707,7 @@ static int test_rate(void)
 
 	CHECK_INVARIANTS(&vm, 1);
 	vm_free(vm);
-	knobs_restore();
+	vt_params_restore(&saved);
 	return VT_PASS;
 }
 
@@ -858,7 +811,7 @@ static int test_stress(void)
 	pthread_t t, c;
 	struct host h;
 
-	ASSERT_OK(knobs_fast());
+	ASSERT_OK(vt_params_share_fast());
 	ASSERT_TRUE(vm = vm_create(VMEM_VM_MMU_AUTO));
 	ASSERT_TRUE(vcpu = vcpu_add(vm, 0, guest_stress));
 	ASSERT_OK(vcpu_args_set(vcpu, 1, 0xfeedull));
@@ -899,7 +852,7 @@ static int test_stress(void)
 	CHECK_INVARIANTS(&vm, 1);
 	vm_free(vm);
 	CHECK_INVARIANTS(NULL, 0);
-	knobs_restore();
+	vt_params_restore(&saved);
 	return VT_PASS;
 }
 
@@ -910,7 +863,7 @@ static int test_destroy_while_merging(void)
 	struct vt_vm *keep;
 
 	ASSERT_OK(vt_leaks_read(&base));
-	ASSERT_OK(knobs_fast());
+	ASSERT_OK(vt_params_share_fast());
 	/* A VM that stays, sharing frames with the ones that go. */
 	ASSERT_TRUE(keep = bare_vm(64, VMEM_VM_MMU_AUTO));
 	for (int i = 0; i < 64; i++)
@@ -947,7 +900,7 @@ static int test_destroy_while_merging(void)
 	CHECK_INVARIANTS(&keep, 1);
 	vm_free(keep);
 	CHECK_INVARIANTS(NULL, 0);
-	knobs_restore();
+	vt_params_restore(&saved);
 	EXPECT_NO_LEAKS(&base);
 	return VT_PASS;
 }

@@ -15,53 +15,22 @@
 
 #include "launcher_util.h"
 #include "vt.h"
+#include "vt_param.h"
 #include "vt_util.h"
 
-#define PARAM_DIR	"/sys/module/vmem/parameters/"
 
-static long saved_time = -1, saved_ghz = -1;
+static const char *const knobs[] = { "share_scan_time", "share_scan_ghz" };
+static struct vt_params saved;
 
-/* Run the tool; expect exit @code and (if not NULL) @text in its output. */
-static bool tool(int code, const char *text, const char *const argv[])
-{
-	struct lrun r;
-	int st = lrun_run(&r, argv, 30);
-	bool ok = st == code && (!text || (r.out && strstr(r.out, text)));
+/* TOOL(code, text, args...): `vmem args...` exits @code printing @text. */
+#define TOOL LRUN_EXPECT
 
-	if (!ok) {
-		vt_diag("vmem %s %s: exit %d (want %d), want \"%s\"", argv[1],
-			argv[2] ? argv[2] : "", st, code, text ? text : "");
-		lrun_dump(&r, 20);
-	}
-	lrun_free(&r);
-	return ok;
-}
-
-#define TOOL(code, text, ...)						\
-	EXPECT_TRUE(tool((code), (text),				\
-			 (const char *const[]){ "vmem", __VA_ARGS__, NULL }))
-
+/* A parameter's value, -1 when it cannot be read. */
 static long param(const char *name)
 {
-	char path[128], buf[32];
+	long v;
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	if (vt_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return strtol(buf, NULL, 10);
-}
-
-static void set_param(const char *name, long val)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "%ld\n", val);
-		fclose(f);
-	}
+	return vt_param_get(name, &v) ? -1 : v;
 }
 
 static int setup(void)
@@ -72,11 +41,10 @@ static int setup(void)
 		return r;
 	if (geteuid())
 		return vt_skip("needs root");
-	if (access(lrun_tool(), X_OK))
-		return vt_skip("no vmem tool at %s", lrun_tool());
-	saved_time = param("share_scan_time");
-	saved_ghz = param("share_scan_ghz");
-	if (saved_time < 0 || saved_ghz < 0)
+	r = lrun_require_tool();
+	if (r != VT_PASS)
+		return r;
+	if (vt_params_save(&saved, knobs, 2))
 		return vt_fail_at(__FILE__, __LINE__,
 				  "cannot read share_scan_time/ghz");
 	return VT_PASS;
@@ -84,18 +52,15 @@ static int setup(void)
 
 static void teardown(void)
 {
-	if (saved_time >= 0)
-		set_param("share_scan_time", saved_time);
-	if (saved_ghz >= 0)
-		set_param("share_scan_ghz", saved_ghz);
+	vt_params_restore(&saved);
 }
 
 static int test_ls_shows_the_parameters(void)
 {
 	char want[128];
 
-	set_param("share_scan_time", 42);
-	set_param("share_scan_ghz", 3);
+	ASSERT_OK(vt_param_set("share_scan_time", 42));
+	ASSERT_OK(vt_param_set("share_scan_ghz", 3));
 	snprintf(want, sizeof(want), "%-24s %12d %12d %12d",
 		 "Mem.ShareScanTime", 42, 1, 1440);
 	TOOL(0, want, "tunable", "ls");
@@ -123,7 +88,7 @@ static int test_set_changes_the_daemon(void)
 
 static int test_refusals_change_nothing(void)
 {
-	set_param("share_scan_time", 9);
+	ASSERT_OK(vt_param_set("share_scan_time", 9));
 	TOOL(1, "out of range (1 to 1440)", "tunable", "set",
 	     "Mem.ShareScanTime", "0");
 	TOOL(1, "out of range (1 to 1440)", "tunable", "set",
@@ -159,7 +124,7 @@ static int nobody(void *arg)
 
 static int test_unprivileged_may_list_not_set(void)
 {
-	set_param("share_scan_time", 11);
+	ASSERT_OK(vt_param_set("share_scan_time", 11));
 	EXPECT_EQ(vt_run_in_child(nobody, NULL), VT_PASS);
 	EXPECT_EQ(param("share_scan_time"), 11);
 	return VT_PASS;

@@ -95,11 +95,38 @@ int nlt_pool_new(struct nlt_sock *s, const char *name, uint32_t parent,
 		 uint64_t res, uint64_t limit, int exp, uint32_t *id,
 		 struct nlt_reply *r);
 int nlt_pool_del(struct nlt_sock *s, uint32_t id);
+/* Move pool @id under @parent (0: stay) and set its @limit (NLT_KEEP: keep). */
+#define NLT_KEEP	(~0ULL - 1)
+int nlt_pool_set(struct nlt_sock *s, uint32_t id, uint32_t parent,
+		 uint64_t limit, struct nlt_reply *r);
 /* Delete pools by name if they exist, children first (cleanup). */
 void nlt_pool_del_names(struct nlt_sock *s, const char *const *names, int n);
 int nlt_vm_get(struct nlt_sock *s, uint32_t id, struct nlt_reply *r);
 /* Move VM @id into @pool (0: stay) with reservation @res (~0: keep). */
 int nlt_vm_set(struct nlt_sock *s, uint32_t id, uint32_t pool, uint64_t res,
 	       struct nlt_reply *r);
+
+/*
+ * The tree's invariant as the dumps show it: every pool's used is the sum
+ * of its children's charges (pools' and VMs').  nlt_sums_read() dumps the
+ * pools (in dump order, at most NLT_SUMS_MAX) and subtracts every child's
+ * charge from its pool's used; nlt_sums_mismatches() counts the pools
+ * left with a nonzero remainder.
+ */
+#define NLT_SUMS_MAX	256
+struct nlt_sums {
+	uint32_t id[NLT_SUMS_MAX], parent[NLT_SUMS_MAX];
+	int64_t used[NLT_SUMS_MAX], charge[NLT_SUMS_MAX];
+	int n;
+};
+int nlt_sums_read(struct nlt_sock *s, struct nlt_sums *sums);
+int nlt_sums_mismatches(const struct nlt_sums *sums);
+
+/*
+ * Setup helper (nl_setup.c, which prints): open @s for a test; VT_PASS,
+ * vt_skip() without root (the pool commands need CAP_NET_ADMIN), or
+ * VT_FAIL with a diagnostic when vmem's family cannot be resolved.
+ */
+int nlt_require(struct nlt_sock *s);
 
 #endif /* VMEM_NL_UTIL_H */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * launcher_util.h - helpers for the tests that run the `vmem` tool
- * (launcher_cli, boot_*): start it with its output captured, wait for
- * text, type into its console, collect its exit status.
+ * launcher_util.h - the selftests' command runner: run the `vmem` tool
+ * (launcher_*, boot_*, pool_cli, tunable_cli) with its output captured,
+ * wait for text, type into its console, collect its exit status, or run
+ * it to the end and check both.
  *
  * The tool is $VMEM_TOOL, else /bin/vmem (where the harness puts it);
  * the Linux guest (scripts/guest/build.sh) is in $VMEM_GUEST_DIR, else
@@ -25,6 +26,8 @@ struct lrun {
 };
 
 const char *lrun_tool(void);
+/* Setup helper: VT_PASS, or vt_skip() when the tool is not executable. */
+int lrun_require_tool(void);
 const char *lrun_guest_dir(void);
 /* "DIR/NAME" of the guest, or NULL when the guest is missing. */
 const char *lrun_guest_file(const char *name);
@@ -48,7 +51,30 @@ int lrun_finish(struct lrun *r, int timeout_s);
 void lrun_dump(const struct lrun *r, int lines);
 void lrun_free(struct lrun *r);
 
+/*
+ * The argv of `vmem run --flat @path --load-addr 0x100000 --entry 0x100000
+ * --memory 16M` plus @extra (NULL-ended, may be NULL) in @argv, which
+ * has room for @max pointers; the tiny flat guests of launcher_*.
+ */
+void lrun_flat_argv(const char **argv, unsigned int max, const char *path,
+		    const char *const extra[]);
+/* Write @code to @path and start `vmem run --flat` on it (as above). */
+int lrun_start_flat(struct lrun *r, const char *path, const void *code,
+		    size_t len, const char *const extra[], bool pty);
+
 /* Run to the end without input; returns the status, output in @r. */
 int lrun_run(struct lrun *r, const char *const argv[], int timeout_s);
+/*
+ * Run to the end: true when it exits with @code and (if not NULL) @text
+ * is in its output; else false, with diagnostics and the output's end.
+ */
+bool lrun_expect(int code, const char *text, const char *const argv[],
+		 int timeout_s);
+
+/* EXPECT (vt.h) that `vmem ARGS...` exits with @code, printing @text. */
+#define LRUN_EXPECT(code, text, ...)					\
+	EXPECT_TRUE(lrun_expect((code), (text),				\
+				(const char *const[]){ "vmem", __VA_ARGS__, NULL }, \
+				30))
 
 #endif /* VMEM_LAUNCHER_UTIL_H */

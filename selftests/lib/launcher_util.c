@@ -26,6 +26,13 @@ const char *lrun_tool(void)
 	return t && *t ? t : "/bin/vmem";
 }
 
+int lrun_require_tool(void)
+{
+	if (access(lrun_tool(), X_OK))
+		return vt_skip("no vmem tool at %s", lrun_tool());
+	return VT_PASS;
+}
+
 const char *lrun_guest_dir(void)
 {
 	const char *d = getenv("VMEM_GUEST_DIR");
@@ -265,6 +272,39 @@ void lrun_free(struct lrun *r)
 	r->out = NULL;
 }
 
+void lrun_flat_argv(const char **argv, unsigned int max, const char *path,
+		    const char *const extra[])
+{
+	static const char *const head[] = {
+		"vmem", "run", "--flat", NULL, "--load-addr", "0x100000",
+		"--entry", "0x100000", "--memory", "16M",
+	};
+	unsigned int n, i;
+
+	for (n = 0; n < sizeof(head) / sizeof(head[0]) && n + 1 < max; n++)
+		argv[n] = n == 3 ? path : head[n];
+	for (i = 0; extra && extra[i] && n + 1 < max; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+}
+
+int lrun_start_flat(struct lrun *r, const char *path, const void *code,
+		    size_t len, const char *const extra[], bool pty)
+{
+	const char *argv[32];
+	int fd, ok;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, code, len) == (ssize_t)len;
+	close(fd);
+	if (!ok)
+		return -EIO;
+	lrun_flat_argv(argv, sizeof(argv) / sizeof(argv[0]), path, extra);
+	return lrun_start(r, argv, pty);
+}
+
 int lrun_run(struct lrun *r, const char *const argv[], int timeout_s)
 {
 	int ret = lrun_start(r, argv, false);
@@ -272,4 +312,23 @@ int lrun_run(struct lrun *r, const char *const argv[], int timeout_s)
 	if (ret)
 		return -1;
 	return lrun_finish(r, timeout_s);
+}
+
+bool lrun_expect(int code, const char *text, const char *const argv[],
+		 int timeout_s)
+{
+	struct lrun r;
+	int st = lrun_run(&r, argv, timeout_s);
+	bool ok = st == code && (!text || (r.out && strstr(r.out, text)));
+
+	if (!ok) {
+		vt_diag("vmem %s %s: exit %d (want %d), want \"%s\"",
+			argv[1] ? argv[1] : "",
+			argv[1] && argv[2] ? argv[2] : "", st, code,
+			text ? text : "");
+		if (r.out)
+			lrun_dump(&r, 20);
+	}
+	lrun_free(&r);
+	return ok;
 }

@@ -462,6 +462,20 @@ int nlt_vm_get(struct nlt_sock *s, uint32_t id, struct nlt_reply *r)
 	return nlt_call(s, &m, r);
 }
 
+int nlt_pool_set(struct nlt_sock *s, uint32_t id, uint32_t parent,
+		 uint64_t limit, struct nlt_reply *r)
+{
+	struct nlt_msg m;
+
+	nlt_init(&m, s, VMEM_CMD_POOL_SET, 0);
+	nlt_put_u32(&m, VMEM_A_POOL_ID, id);
+	if (parent)
+		nlt_put_u32(&m, VMEM_A_PARENT_ID, parent);
+	if (limit != NLT_KEEP)
+		nlt_put_u64(&m, VMEM_A_LIMIT, limit);
+	return nlt_call(s, &m, r);
+}
+
 int nlt_vm_set(struct nlt_sock *s, uint32_t id, uint32_t pool, uint64_t res,
 	       struct nlt_reply *r)
 {
@@ -474,4 +488,56 @@ int nlt_vm_set(struct nlt_sock *s, uint32_t id, uint32_t pool, uint64_t res,
 	if (res != ~0ULL)
 		nlt_put_u64(&m, VMEM_A_RESERVATION, res);
 	return nlt_call(s, &m, r);
+}
+
+static int sums_pool(const struct nlt_attrs *at, void *arg)
+{
+	struct nlt_sums *s = arg;
+
+	if (s->n < NLT_SUMS_MAX) {
+		s->id[s->n] = nlt_u32(at, VMEM_A_POOL_ID);
+		s->parent[s->n] = nlt_u32(at, VMEM_A_PARENT_ID);
+		s->used[s->n] = nlt_u64(at, VMEM_A_USED);
+		s->charge[s->n] = nlt_u64(at, VMEM_A_CHARGE);
+		s->n++;
+	}
+	return 0;
+}
+
+static int sums_vm(const struct nlt_attrs *at, void *arg)
+{
+	struct nlt_sums *s = arg;
+	uint32_t pool = nlt_u32(at, VMEM_A_POOL_ID);
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->id[i] == pool)
+			s->used[i] -= nlt_u64(at, VMEM_A_CHARGE);
+	return 0;
+}
+
+int nlt_sums_read(struct nlt_sock *s, struct nlt_sums *sums)
+{
+	int i, j, r;
+
+	memset(sums, 0, sizeof(*sums));
+	r = nlt_dump(s, VMEM_CMD_POOL_GET, sums_pool, sums);
+	if (!r)
+		r = nlt_dump(s, VMEM_CMD_VM_GET, sums_vm, sums);
+	if (r)
+		return r;
+	for (i = 0; i < sums->n; i++)
+		for (j = 0; j < sums->n; j++)
+			if (sums->parent[j] == sums->id[i])
+				sums->used[i] -= sums->charge[j];
+	return 0;
+}
+
+int nlt_sums_mismatches(const struct nlt_sums *sums)
+{
+	int i, n = 0;
+
+	for (i = 0; i < sums->n; i++)
+		n += sums->used[i] != 0;
+	return n;
 }
