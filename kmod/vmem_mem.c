@@ -287,25 +287,27 @@ bool vmem_mem_may_populate_large(struct vmem_vm *vm, u64 gfn)
 
 /*
  * Back the untouched 2 MiB range from @base with one zeroed order-9
- * block, split into 512 independent pages.  Frames someone else
- * populated meanwhile keep their page, and the rest of the block is
- * freed page by page; that, or no block at all (-ENOMEM, or -EAGAIN
- * when the charge does not fit: the caller falls back to 4 KiB), only
- * costs the range its 2 MiB leaf.  Every page stored counts as granted
- * at once, as ESX counts a large page.
- * The 512 pages are charged up front without reclaim (reclaim.h): a
- * range that does not fit under the VM's and its pools' limits and the
- * root's free memory at once is backed 4 KiB at a time instead, so a VM
- * near its limit never reclaims (or swaps) to make room for a large
- * page.  Caller holds slots_lock.
+ * block, split into 512 independent pages stored in one pass over the
+ * p2m: the xarray nodes for the range are created once (xas_create_range)
+ * and the entries filled in order under one hold of the lock, instead of
+ * 512 lookups from the root.  All or nothing: if anyone populated a frame
+ * of the range meanwhile (another vCPU, the VMM), the block is freed and
+ * the range is backed 4 KiB at a time (-EEXIST); so is a range whose
+ * block or nodes cannot be had (-ENOMEM), or whose charge does not fit
+ * at once (-EAGAIN).  That only costs the range its 2 MiB leaf.  The 512
+ * pages count as granted at once, as ESX counts a large page.
+ * They are charged up front without reclaim (reclaim.h): a VM near its
+ * limit never reclaims (or swaps) to make room for a large page.  Caller
+ * holds slots_lock.
  */
 static int vmem_p2m_populate_large(struct vmem_vm *vm, u64 base)
 {
 	/* Fragmented memory must not stall a fault: fail fast, quietly. */
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NORETRY |
 			  __GFP_NOWARN;
-	unsigned int i, stored = 0;
+	XA_STATE_ORDER(xas, &vm->p2m, base, VMEM_LARGE_ORDER);
 	struct page *block;
+	unsigned int i;
 
 	if (vmem_mem_charge_try(vm, VMEM_LARGE_PAGES))
 		return -EAGAIN;
@@ -316,26 +318,30 @@ static int vmem_p2m_populate_large(struct vmem_vm *vm, u64 base)
 	}
 	split_page(block, VMEM_LARGE_ORDER);
 
-	xa_lock(&vm->p2m);
-	for (i = 0; i < VMEM_LARGE_PAGES; i++) {
-		/* May drop the lock to allocate nodes, as in __vmem_p2m_get(). */
-		void *old = __xa_cmpxchg(&vm->p2m, base + i, NULL, block + i,
-					 GFP_KERNEL_ACCOUNT);
-
-		if (!old) {
-			stored++;
-			continue;
+	do {
+		xas_lock(&xas);
+		if (xas_find_conflict(&xas)) {
+			xas_set_err(&xas, -EEXIST);
+			goto unlock;
 		}
-		if (xa_is_err(old))
-			break;
-		vmem_free_page(block + i);
+		xas_create_range(&xas);
+		if (xas_error(&xas))
+			goto unlock;
+		for (i = 0; i < VMEM_LARGE_PAGES; i++) {
+			xas_store(&xas, block + i);
+			xas_next(&xas);
+		}
+unlock:
+		xas_unlock(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
+
+	if (xas_error(&xas)) {
+		for (i = 0; i < VMEM_LARGE_PAGES; i++)
+			vmem_free_page(block + i);
+		vmem_mem_uncharge(vm, VMEM_LARGE_PAGES);
+		return xas_error(&xas);
 	}
-	xa_unlock(&vm->p2m);
-	for (; i < VMEM_LARGE_PAGES; i++)
-		vmem_free_page(block + i);
-	if (stored < VMEM_LARGE_PAGES)
-		vmem_mem_uncharge(vm, VMEM_LARGE_PAGES - stored);
-	atomic_long_add(stored, &vm->granted);
+	atomic_long_add(VMEM_LARGE_PAGES, &vm->granted);
 	return 0;
 }
 

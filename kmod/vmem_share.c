@@ -202,7 +202,7 @@ struct vmem_hint {
  * @vm:		the VM  [I]
  * @node:	in vmem_share_vms  [S]
  * @hints:	this VM's hints  [S]
- * @enable:	pshare.enable  [S]
+ * @enable:	pshare.enable  [S]; the scan loop peeks with READ_ONCE
  * @salt:	pshare.salt  [S]
  * @removed:	the VM is going away: no new merges into it  [S]
  * @round:	the daemon's last wake-up that visited the VM  [S]
@@ -599,7 +599,11 @@ static void vmem_share_scan_vm(struct vmem_vm *vm, unsigned long budget)
 	struct vmem_share_vm *sv = to_sv(vm);
 	bool wrapped = false;
 
-	while (budget && !READ_ONCE(sv->removed)) {
+	/*
+	 * Sharing turned off in the middle of a pass stops it: a merge
+	 * write-protects (zaps) before it looks at the switch again.
+	 */
+	while (budget && !READ_ONCE(sv->removed) && READ_ONCE(sv->enable)) {
 		unsigned long idx = sv->cursor;
 		void *e;
 
@@ -890,7 +894,7 @@ void vmem_share_set_enable(struct vmem_vm *vm, bool on)
 
 	mutex_lock(&vmem_share_lock);
 	if (sv->enable != on) {
-		sv->enable = on;
+		WRITE_ONCE(sv->enable, on);
 		sv->quiet_passes = 0;
 	}
 	mutex_unlock(&vmem_share_lock);
@@ -921,7 +925,7 @@ int vmem_share_ioctl(struct vmem_vm *vm, struct vmem_pshare *ps)
 
 	mutex_lock(&vmem_share_lock);
 	if (ps->flags & VMEM_PSHARE_SET_ENABLE) {
-		sv->enable = ps->enable;
+		WRITE_ONCE(sv->enable, ps->enable);
 		sv->quiet_passes = 0;
 	}
 	if (ps->flags & VMEM_PSHARE_SET_SALT) {
