@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -292,15 +293,27 @@ int lrun_start_flat(struct lrun *r, const char *path, const void *code,
 		    size_t len, const char *const extra[], bool pty)
 {
 	const char *argv[32];
+	char tmp[PATH_MAX];
 	int fd, ok;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * Written beside and renamed over @path: a `vmem run` started a
+	 * moment ago on the same image may not have read it yet, and must
+	 * not find it truncated (it said "the flat image is empty").
+	 */
+	if (snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	ok = write(fd, code, len) == (ssize_t)len;
-	close(fd);
-	if (!ok)
+	if (close(fd))
+		ok = 0;
+	if (!ok || rename(tmp, path)) {
+		unlink(tmp);
 		return -EIO;
+	}
 	lrun_flat_argv(argv, sizeof(argv) / sizeof(argv[0]), path, extra);
 	return lrun_start(r, argv, pty);
 }
