@@ -325,6 +325,25 @@ int vm_get_stats(struct vt_vm *vm, struct vmem_vm_stats *st)
 	return ioctl(vm->fd, VMEM_GET_VM_STATS, st);
 }
 
+static uint64_t vm_share_passes(struct vt_vm *vm)
+{
+	struct vmem_vm_stats st;
+
+	return vm_get_stats(vm, &st) ? 0 : st.full_scans;
+}
+
+bool vm_wait_share_passes(struct vt_vm *vm, uint64_t passes)
+{
+	uint64_t base = vm_share_passes(vm);
+
+	for (int tries = 0; tries < 20000; tries++) {
+		if (vm_share_passes(vm) >= base + passes)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 int vm_install_exception_handler(struct vt_vm *vm, unsigned int vector,
 				 vt_handler_t handler)
 {

@@ -284,6 +284,12 @@ int vm_install_exception_handler(struct vt_vm *vm, unsigned int vector,
 
 /* VMEM_GET_VM_STATS; 0 or -1. */
 int vm_get_stats(struct vt_vm *vm, struct vmem_vm_stats *st);
+/*
+ * Wait until the sharing daemon has finished @passes more full passes
+ * over @vm (its full_scans count; up to 20 s): true if it did.  Passes,
+ * not time, so a slow emulator waits as long as it needs.
+ */
+bool vm_wait_share_passes(struct vt_vm *vm, uint64_t passes);
 
 /*
  * A vCPU in 64-bit mode at @guest_code (NULL: leave RIP to the caller)
