@@ -231,17 +231,32 @@ static int vmem_reclaim_for_root(struct vmem_vm *vm)
 	}
 }
 
+/*
+ * Count @npages against the VM, its pools and the host before anything
+ * is installed (so concurrent vCPUs cannot overshoot): *@held is what the
+ * VM then holds, *@total the private pages of all VMs; the return is
+ * vmem_pool_held_add()'s (pages over a pool limit, or VMEM_HELD_UNKNOWN).
+ */
+static u64 vmem_charge_add(struct vmem_vm *vm, unsigned long npages,
+			   unsigned long *held, unsigned long *total)
+{
+	struct vmem_reclaim_vm *rv = vm->reclaim;
+	u64 pools_over;
+
+	*held = atomic_long_add_return(npages, &rv->priv) +
+		max(atomic_long_read(&rv->cost), 0L);
+	pools_over = vmem_pool_held_add(vm, npages);
+	*total = atomic_long_add_return(npages, &vmem_priv_total);
+	return pools_over;
+}
+
 int vmem_mem_charge_try(struct vmem_vm *vm, unsigned long npages)
 {
 	struct vmem_reclaim_vm *rv = vm->reclaim;
 	u64 limit = READ_ONCE(vm->pool_vm->limit);
 	unsigned long held, total;
-	u64 pools_over;
+	u64 pools_over = vmem_charge_add(vm, npages, &held, &total);
 
-	held = atomic_long_add_return(npages, &rv->priv) +
-	       max(atomic_long_read(&rv->cost), 0L);
-	pools_over = vmem_pool_held_add(vm, npages);
-	total = atomic_long_add_return(npages, &vmem_priv_total);
 	/* At a limit, or its event to clear: the full charge decides. */
 	if (!READ_ONCE(rv->at_limit) &&
 	    (limit == VMEM_UNLIMITED || held <= limit) &&
@@ -256,13 +271,9 @@ int vmem_mem_charge(struct vmem_vm *vm, unsigned long npages)
 	struct vmem_reclaim_vm *rv = vm->reclaim;
 	u64 limit = READ_ONCE(vm->pool_vm->limit);
 	unsigned long held, total;
-	u64 pools_over;
+	u64 pools_over = vmem_charge_add(vm, npages, &held, &total);
 	int r = 0;
 
-	held = atomic_long_add_return(npages, &rv->priv) +
-	       max(atomic_long_read(&rv->cost), 0L);
-	pools_over = vmem_pool_held_add(vm, npages);
-	total = atomic_long_add_return(npages, &vmem_priv_total);
 	if (pools_over == VMEM_HELD_UNKNOWN)
 		pools_over = vmem_pool_limit_excess(vm);
 
