@@ -15,9 +15,10 @@ BUILD ?= $(TOP)/build
 PREFIX ?= /usr
 
 # The running kernel's build tree when it has one, else the headers of the
-# harness's default kernel (Debian 12's 6.1).
+# harness's default kernel (Debian 12's 6.1) as scripts/kernels.sh unpacks
+# them into .cache/.
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
-	     $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+	     $(shell cat $(TOP)/.cache/kernels/6.1/kdir 2>/dev/null))
 
 .PHONY: all module userspace selftests deps kernels check run bench \
 	headers_install clean help
@@ -39,8 +40,14 @@ deps:
 kernels: deps
 	@scripts/kernels.sh
 
-check: deps kernels
-	@scripts/check.sh $(foreach c,$(CONFIG),-c $(c)) $(foreach t,$(TEST),-t $(t))
+# The host's /boot is snapshotted before anything is installed: check.sh
+# reports a change as a failure (scripts/host-boot.sh).
+check:
+	@scripts/host-boot.sh snapshot $(BUILD)/logs/host-boot.before
+	@scripts/deps.sh
+	@scripts/kernels.sh
+	@VMEM_HOST_BOOT=$(BUILD)/logs/host-boot.before \
+		scripts/check.sh $(foreach c,$(CONFIG),-c $(c)) $(foreach t,$(TEST),-t $(t))
 
 run: deps kernels
 	@scripts/run-demo.sh $(CONFIG)

@@ -5,8 +5,10 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 rel=$1 out=$2
-kdir=/usr/src/linux-headers-$rel
-[ -d "$kdir" ] || { echo "build-module: no headers in $kdir" >&2; exit 1; }
+# The headers scripts/kernels.sh unpacked for this release.
+kdir=$(cat "$top/.cache/kernels/$rel/kdir" 2>/dev/null) || kdir=
+[ -n "$kdir" ] && [ -d "$kdir" ] ||
+	{ echo "build-module: no headers for $rel: run scripts/kernels.sh" >&2; exit 1; }
 rm -rf "$out/kmod" "$out/include"
 mkdir -p "$out"
 cp -r "$top/kmod" "$top/include" "$out/"

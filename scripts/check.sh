@@ -8,7 +8,8 @@
 #   -t TEST    run only this selftest (name as in selftests/tests.list)
 #   -k         keep going quietly: don't print failing tests' output
 # Environment: VMEM_BUILD (default build/), VMEM_TEST_TIMEOUT (seconds per
-# test, default 180 under QEMU and 1200 under Bochs).
+# test, default 180 under QEMU and 1200 under Bochs), VMEM_HOST_BOOT (a
+# scripts/host-boot.sh snapshot taken before the set-up: /boot compared).
 # Logs: $VMEM_BUILD/logs/<config>/run.console (kernel console), run.tests
 # (test output), results.txt; build logs in $VMEM_BUILD/logs/.
 set -uo pipefail
@@ -147,6 +148,7 @@ lane bochs 1 2 &
 wait
 
 # ---- report ---------------------------------------------------------------
+[ -n "${VMEM_HOST_BOOT:-}" ] && "$top/scripts/host-boot.sh" compare "$VMEM_HOST_BOOT" >>"$results"
 for c in "${cfgs[@]}"; do
 	set -- $c
 	cat "$build/logs/$1/results.txt" >>"$results"

@@ -5,9 +5,9 @@
 set -euo pipefail
 
 pkgs=(
-	gcc make bc kmod cpio gzip util-linux     # toolchain, initramfs
+	gcc gcc-12 make bc kmod cpio gzip util-linux  # toolchain, initramfs
 	sparse dwarves                            # C=1, BTF for 6.12 modules
-	linux-headers-amd64 linux-headers-6.12-amd64
+	libelf1 libssl3 zlib1g                    # what the unpacked kbuild tools link
 	busybox-static                            # the test machines' userland
 	qemu-system-x86                           # SVM configurations
 	bochs bochs-term bochsbios vgabios        # VMX configurations
@@ -34,5 +34,6 @@ if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +60)" ]; then
 	apt-get update -q
 	mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi
-# No recommends: they would pull a kernel image into /boot.
+# No recommends: they would pull a kernel image into /boot.  The kernel
+# headers are not installed either (scripts/kernels.sh unpacks them).
 apt-get install -y -q --no-install-recommends "${missing[@]}"
