@@ -74,7 +74,10 @@ MODULE_PARM_DESC(max_pools,
 
 #define MB_PAGES		(SZ_1M >> PAGE_SHIFT)
 
-/* Shares: low:normal:high = 1:2:4; VMs per MiB configured, pools flat. */
+/*
+ * Shares: low:normal:high = 1:2:4; VMs per MiB the control plane sized
+ * them with (pool_vm_sized()), pools flat.
+ */
 static const u32 vmem_vm_shares_per_mb[] = {
 	[VMEM_SHARES_LOW] = 5, [VMEM_SHARES_NORMAL] = 10,
 	[VMEM_SHARES_HIGH] = 20,
@@ -180,13 +183,26 @@ u32 vmem_pool_shares(const struct vmem_pool *pool)
 	return vmem_pool_shares_flat[pool->shares_level];
 }
 
+/*
+ * The memory the control plane sized the VM with: its limit, or with no
+ * limit its reservation, never more than its slots cover.  The VMM's own
+ * slots only lower it: declaring huge sparse slots buys no shares.
+ */
+static u64 pool_vm_sized(const struct vmem_pool_vm *pvm)
+{
+	u64 size = pvm->limit != VMEM_UNLIMITED ? pvm->limit : pvm->res;
+
+	return min_t(u64, size, READ_ONCE(pvm->vm->configured));
+}
+
 u32 vmem_pool_vm_shares(const struct vmem_pool_vm *pvm)
 {
 	u64 mb;
 
 	if (pvm->shares_level == VMEM_SHARES_CUSTOM)
 		return pvm->shares;
-	mb = DIV_ROUND_UP(READ_ONCE(pvm->vm->configured), MB_PAGES);
+	/* A VM nobody sized competes as one of 1 MiB. */
+	mb = max_t(u64, DIV_ROUND_UP(pool_vm_sized(pvm), MB_PAGES), 1);
 	return min_t(u64, mb * vmem_vm_shares_per_mb[pvm->shares_level],
 		     U32_MAX);
 }

@@ -101,7 +101,9 @@ struct vmem_pool_link {
  * @limit:	VMEM_UNLIMITED or >= @res  [t]
  * @ovh:	overhead included in the charge, measured at power-on and at
  *		each change of reservation or pool  [t]
- * @shares_level, @shares: as for pools; per MiB of configured memory  [t]
+ * @shares_level, @shares: as for pools; levels give shares per MiB of
+ *		@limit (or, unlimited, @res), at most the configured memory,
+ *		at least 1 MiB  [t]
  * @on:		powered on (charged): from creation to destruction  [t]
  *
  * Page sharing (VMEM_A_PSHARE) is not kept here: it is the sharing
