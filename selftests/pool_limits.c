@@ -382,7 +382,7 @@ static int test_chain_at_max_depth(void)
 /* One level more: EMLINK, by creation and by moves; nothing changes. */
 static int test_one_more_level_refused(void)
 {
-	uint32_t ids[33], flat[33], x, xc;
+	uint32_t ids[33], flat[33], x, xc, top;
 	char name[VMEM_NAME_MAX];
 	int n, err;
 
@@ -409,8 +409,12 @@ static int test_one_more_level_refused(void)
 			EXPECT_EQ(nlt_pool_set(&nl, x, ids[n - 3], NLT_KEEP,
 					       &R), 0);
 		/* The whole chain under a new top: one level too deep. */
-		EXPECT_EQ(nlt_pool_set(&nl, ids[0], x, NLT_KEEP, &R),
+		ASSERT_EQ(nlt_pool_new(&nl, PREFIX "top", ROOT, 0, UNLIM, 1,
+				       &top, &R), 0);
+		EXPECT_EQ(nlt_pool_set(&nl, ids[0], top, NLT_KEEP, &R),
 			  -EMLINK);
+		ASSERT_EQ(dump_pools(), 0);
+		EXPECT_EQ(dumped_find(ids[0])->parent, ROOT);
 	}
 	cleanup_pools();
 
