@@ -196,6 +196,14 @@ static void vmem_nl_explain(struct genl_info *info, int r)
 		if (!info->extack->_msg)
 			NL_SET_ERR_MSG(info->extack, "no such pool or VM");
 		break;
+	case -EMLINK:
+		NL_SET_ERR_MSG(info->extack,
+			       "too deep: pools nest at most max_pool_depth levels below the root");
+		break;
+	case -ENFILE:
+		NL_SET_ERR_MSG(info->extack,
+			       "too many pools: max_pools exist");
+		break;
 	}
 }
 

@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
@@ -51,9 +52,32 @@ module_param(pool_mb, uint, 0444);
 MODULE_PARM_DESC(pool_mb,
 		 "memory vmem may give guests, MiB: the root pool's reservation (default 0: host RAM less 1/8, at least 64 MiB kept)");
 
+/*
+ * Bounds on the tree (ESX has them too: a resource pool tree depth of 8,
+ * some 1,600 pools a host).  Every walk of the tree is iterative, but a
+ * charge adds to the counter of each pool above its VM (pool_held.c) and
+ * admission climbs the chain: the depth bounds both; the count bounds
+ * what a dump or a name lookup visits under the tree mutex.
+ */
+#define VMEM_POOL_DEPTH_LIMIT	32
+#define VMEM_POOLS_LIMIT	16384
+
+static unsigned int max_pool_depth = 8;
+module_param(max_pool_depth, uint, 0444);
+MODULE_PARM_DESC(max_pool_depth,
+		 "levels of pools below the root (1-32, default 8)");
+
+static unsigned int max_pools = 1024;
+module_param(max_pools, uint, 0444);
+MODULE_PARM_DESC(max_pools,
+		 "pools besides the root, host-wide (1-16384, default 1024)");
+
 #define MB_PAGES		(SZ_1M >> PAGE_SHIFT)
 
-/* Shares: low:normal:high = 1:2:4; VMs per MiB configured, pools flat. */
+/*
+ * Shares: low:normal:high = 1:2:4; VMs per MiB the control plane sized
+ * them with (pool_vm_sized()), pools flat.
+ */
 static const u32 vmem_vm_shares_per_mb[] = {
 	[VMEM_SHARES_LOW] = 5, [VMEM_SHARES_NORMAL] = 10,
 	[VMEM_SHARES_HIGH] = 20,
@@ -71,6 +95,8 @@ static DEFINE_XARRAY_ALLOC1(vmem_pool_vms);
 /* Cursors of xa_alloc_cyclic(): ids are not reused soon.  [t] */
 static u32 vmem_pool_next_id = VMEM_POOL_ROOT_ID + 1;
 static u32 vmem_vm_next_id = 1;
+/* Pools besides the root, against max_pools.  [t] */
+static u32 vmem_nr_pools;
 /* The root pool; set at init, freed at exit.  [I] */
 static struct vmem_pool *vmem_root;
 
@@ -157,13 +183,26 @@ u32 vmem_pool_shares(const struct vmem_pool *pool)
 	return vmem_pool_shares_flat[pool->shares_level];
 }
 
+/*
+ * The memory the control plane sized the VM with: its limit, or with no
+ * limit its reservation, never more than its slots cover.  The VMM's own
+ * slots only lower it: declaring huge sparse slots buys no shares.
+ */
+static u64 pool_vm_sized(const struct vmem_pool_vm *pvm)
+{
+	u64 size = pvm->limit != VMEM_UNLIMITED ? pvm->limit : pvm->res;
+
+	return min_t(u64, size, READ_ONCE(pvm->vm->configured));
+}
+
 u32 vmem_pool_vm_shares(const struct vmem_pool_vm *pvm)
 {
 	u64 mb;
 
 	if (pvm->shares_level == VMEM_SHARES_CUSTOM)
 		return pvm->shares;
-	mb = DIV_ROUND_UP(READ_ONCE(pvm->vm->configured), MB_PAGES);
+	/* A VM nobody sized competes as one of 1 MiB. */
+	mb = max_t(u64, DIV_ROUND_UP(pool_vm_sized(pvm), MB_PAGES), 1);
 	return min_t(u64, mb * vmem_vm_shares_per_mb[pvm->shares_level],
 		     U32_MAX);
 }
@@ -269,27 +308,93 @@ static u64 pool_room(const struct vmem_pool *p)
 	return p->limit > held ? p->limit - held : 0;
 }
 
+/* a + b, or U64_MAX when that overflows (an unlimited room). */
+static u64 pool_sat_add(u64 a, u64 b)
+{
+	u64 sum;
+
+	return check_add_overflow(a, b, &sum) ? U64_MAX : sum;
+}
+
 /*
  * The largest d pool_can_admit(@pool, d) accepts.  Along the chain c0 =
  * @pool, c1 = its parent, ... up to the first pool ck that does not
  * borrow: A(ck) = local(ck), A(ci) = local(ci) + min(room(ci), A(ci+1)).
- * Evaluated from the top down; trees are shallow, so the quadratic walk
- * costs nothing.
+ * Each step x -> local + min(room, x) is min(local + room, x + local),
+ * and such steps compose into one of the same form: climbing the chain,
+ * keep A(c0) = min(cap, x + add) with x the A still to come, and ck's
+ * local ends it.  One pass up: a dump of every pool stays linear in the
+ * pools times the depth.
  */
 u64 vmem_pool_unreserved(const struct vmem_pool *pool)
 {
 	const struct vmem_pool *p;
-	unsigned int k = 0, i, j;
-	u64 a = 0;
+	u64 cap = U64_MAX, add = 0;
 
-	for (p = pool; pool_borrows(p); p = p->parent)
-		k++;
-	for (i = k + 1; i-- > 0;) {
-		for (p = pool, j = 0; j < i; j++)
-			p = p->parent;
-		a = pool_local(p) + (i == k ? 0 : min(pool_room(p), a));
+	for (p = pool; pool_borrows(p); p = p->parent) {
+		u64 local = pool_local(p);
+
+		cap = min(cap, pool_sat_add(pool_sat_add(local, pool_room(p)),
+					    add));
+		add = pool_sat_add(add, local);
 	}
-	return a;
+	return min(cap, pool_sat_add(pool_local(p), add));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Walks, depth and height                                                 */
+
+/*
+ * Nothing here recurses: a walk of the tree is a post-order iteration
+ * over the parent and sibling links, each pool leaving its result in
+ * @walk for its parent's step, so the kernel stack does not grow with
+ * the depth.
+ */
+static struct vmem_pool *pool_leftmost(struct vmem_pool *p)
+{
+	while (!list_empty(&p->children))
+		p = list_first_entry(&p->children, struct vmem_pool, sibling);
+	return p;
+}
+
+/* The pool after @p in a post-order walk of @top's subtree, or NULL. */
+static struct vmem_pool *pool_post_next(struct vmem_pool *p,
+					struct vmem_pool *top)
+{
+	if (p == top)
+		return NULL;
+	if (!list_is_last(&p->sibling, &p->parent->children))
+		return pool_leftmost(list_next_entry(p, sibling));
+	return p->parent;
+}
+
+/* Every pool of @top's subtree, children before their parent.  [t] */
+#define pool_for_each_post(p, top) \
+	for (p = pool_leftmost(top); p; p = pool_post_next(p, top))
+
+/* Levels above @p: 0 for the root.  Bounded by max_pool_depth. */
+static unsigned int pool_depth(const struct vmem_pool *p)
+{
+	unsigned int depth = 0;
+
+	for (; p->parent; p = p->parent)
+		depth++;
+	return depth;
+}
+
+/* Levels of @top's subtree, @top included (1 for a leaf).  [t] */
+static unsigned int pool_height(struct vmem_pool *top)
+{
+	struct vmem_pool *p, *c;
+
+	pool_for_each_post(p, top) {
+		u32 height = 0;
+
+		list_for_each_entry(c, &p->children, sibling)
+			height = max(height, c->walk.height);
+		p->walk.height = height + 1;
+	}
+	return top->walk.height;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -364,6 +469,12 @@ int vmem_pool_create(const char *name, const struct vmem_pool_args *a,
 	r = -EEXIST;
 	if (vmem_pool_find_name(name))
 		goto out_unlock;
+	r = -EMLINK;
+	if (pool_depth(parent) >= max_pool_depth)
+		goto out_unlock;
+	r = -ENFILE;
+	if (vmem_nr_pools >= max_pools)
+		goto out_unlock;
 	/* A new pool has no children: its charge is its reservation. */
 	r = pool_can_admit(parent, pool->res, ref);
 	if (r)
@@ -376,6 +487,7 @@ int vmem_pool_create(const char *name, const struct vmem_pool_args *a,
 	pool->parent = parent;
 	list_add_tail(&pool->sibling, &parent->children);
 	parent->nr_pools++;
+	vmem_nr_pools++;
 	pool_add_used(parent, pool->res);
 	*id = pool->id;
 	mutex_unlock(&vmem_pool_mutex);
@@ -409,6 +521,7 @@ int vmem_pool_destroy(u32 id)
 	pool_add_used(pool->parent, -(s64)vmem_pool_charge(pool));
 	list_del(&pool->sibling);
 	pool->parent->nr_pools--;
+	vmem_nr_pools--;
 	xa_erase(&vmem_pools, id);
 	mutex_unlock(&vmem_pool_mutex);
 	/*
@@ -475,6 +588,9 @@ static int __vmem_pool_set(struct vmem_pool *pool, const struct vmem_pool_args *
 			return -ENOENT;
 		if (pool_in_subtree(to, pool))
 			return -EINVAL;
+		if (to != parent &&
+		    pool_depth(to) + pool_height(pool) > max_pool_depth)
+			return -EMLINK;
 	}
 	/* What the children hold already must stay covered. */
 	if (!exp && pool->used > res)
@@ -722,22 +838,26 @@ bool vmem_pool_root_fits(u64 priv_total)
 }
 
 /*
- * What @p asks of its parent at run time: its reservation, or what its
- * children hold beyond theirs (a VM: max(held, reservation) + overhead).
- * [t]
+ * What the root owes at run time: each pool asks its parent for its
+ * reservation, or what its children hold beyond theirs (a VM:
+ * max(held, reservation) + overhead), whichever is more.  [t]
  */
-static u64 pool_demand(const struct vmem_pool *p)
+static u64 pool_root_demand(void)
 {
 	const struct vmem_pool_vm *pvm;
-	const struct vmem_pool *c;
-	u64 sum = 0;
+	struct vmem_pool *p, *c;
 
-	list_for_each_entry(pvm, &p->vms, node)
-		sum += max_t(u64, vmem_reclaim_held(pvm->vm), pvm->res) +
-		       pvm->ovh;
-	list_for_each_entry(c, &p->children, sibling)
-		sum += pool_demand(c);
-	return p == vmem_root ? sum : max(sum, p->res);
+	pool_for_each_post(p, vmem_root) {
+		u64 sum = 0;
+
+		list_for_each_entry(pvm, &p->vms, node)
+			sum += max_t(u64, vmem_reclaim_held(pvm->vm),
+				     pvm->res) + pvm->ovh;
+		list_for_each_entry(c, &p->children, sibling)
+			sum += c->walk.demand;
+		p->walk.demand = p == vmem_root ? sum : max(sum, p->res);
+	}
+	return vmem_root->walk.demand;
 }
 
 u64 vmem_pool_root_excess(struct vmem_vm *vm)
@@ -748,7 +868,7 @@ u64 vmem_pool_root_excess(struct vmem_vm *vm)
 	mutex_lock(&vmem_pool_mutex);
 	/* Within its own reservation a VM is never refused. */
 	if (vmem_reclaim_held(vm) > pvm->res) {
-		demand = pool_demand(vmem_root);
+		demand = pool_root_demand();
 		if (demand > vmem_root->res)
 			excess = demand - vmem_root->res;
 	}
@@ -757,47 +877,52 @@ u64 vmem_pool_root_excess(struct vmem_vm *vm)
 }
 
 /*
- * Min-funding down the tree: among @p's children (VMs and pools) that
- * hold more than their reservation and have a VM to give pages, the one
- * with the fewest shares per page held, a pool counting its own shares
- * and its subtree's pages; in a pool, the same among its children.
- * Shares only compare siblings, as the model says.  [t]
+ * Min-funding down the tree: among a pool's children (VMs and pools)
+ * that hold more than their reservation and have a VM to give pages, the
+ * one with the fewest shares per page held, a pool counting its own
+ * shares and its subtree's pages; in that pool, the same among its
+ * children.  Shares only compare siblings, as the model says.  Walked
+ * bottom-up, each pool's choice ready before its parent's.  [t]
  */
-static struct vmem_pool_vm *pool_victim(const struct vmem_pool *p,
-					u64 attempt)
+static struct vmem_pool_vm *pool_victim(u64 attempt)
 {
-	struct vmem_pool_vm *pvm, *v, *best = NULL;
-	const struct vmem_pool *c;
-	u64 best_s = 0, best_h = 0, held, s;
+	struct vmem_pool_vm *pvm, *best;
+	struct vmem_pool *p, *c;
+	u64 best_s, best_h, held, s;
 
-	list_for_each_entry(pvm, &p->vms, node) {
-		held = vmem_reclaim_held(pvm->vm);
-		s = vmem_pool_vm_shares(pvm);
-		if (held <= pvm->res ||
-		    atomic64_read(&pvm->vm->reclaim->skip) == attempt)
-			continue;
-		/* s / (h + 1) below the best's, cross-multiplied. */
-		if (best && s * (best_h + 1) >= best_s * (held + 1))
-			continue;
-		best = pvm;
-		best_s = s;
-		best_h = held;
+	pool_for_each_post(p, vmem_root) {
+		best = NULL;
+		best_s = 0;
+		best_h = 0;
+		list_for_each_entry(pvm, &p->vms, node) {
+			held = vmem_reclaim_held(pvm->vm);
+			s = vmem_pool_vm_shares(pvm);
+			if (held <= pvm->res ||
+			    atomic64_read(&pvm->vm->reclaim->skip) == attempt)
+				continue;
+			/* s / (h + 1) below the best's, cross-multiplied. */
+			if (best && s * (best_h + 1) >= best_s * (held + 1))
+				continue;
+			best = pvm;
+			best_s = s;
+			best_h = held;
+		}
+		list_for_each_entry(c, &p->children, sibling) {
+			held = vmem_pool_held(c);
+			s = vmem_pool_shares(c);
+			if (held <= c->res)
+				continue;	/* its reservation guarantees it */
+			if (best && s * (best_h + 1) >= best_s * (held + 1))
+				continue;
+			if (!c->walk.victim)
+				continue;
+			best = c->walk.victim;
+			best_s = s;
+			best_h = held;
+		}
+		p->walk.victim = best;
 	}
-	list_for_each_entry(c, &p->children, sibling) {
-		held = vmem_pool_held(c);
-		s = vmem_pool_shares(c);
-		if (held <= c->res)
-			continue;	/* its reservation guarantees it */
-		if (best && s * (best_h + 1) >= best_s * (held + 1))
-			continue;
-		v = pool_victim(c, attempt);
-		if (!v)
-			continue;
-		best = v;
-		best_s = s;
-		best_h = held;
-	}
-	return best;
+	return vmem_root->walk.victim;
 }
 
 struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt, unsigned long *spare)
@@ -806,7 +931,7 @@ struct vmem_vm *vmem_pool_min_funding_victim(u64 attempt, unsigned long *spare)
 	u64 held;
 
 	mutex_lock(&vmem_pool_mutex);
-	best = pool_victim(vmem_root, attempt);
+	best = pool_victim(attempt);
 	/* A VM whose last reference is gone is on its way out: not it. */
 	if (best && !kref_get_unless_zero(&best->vm->ref))
 		best = NULL;
@@ -872,6 +997,16 @@ int vmem_pool_init(void)
 	u64 total = totalram_pages(), res;
 	int r;
 
+	if (max_pool_depth < 1 || max_pool_depth > VMEM_POOL_DEPTH_LIMIT) {
+		pr_err("max_pool_depth=%u out of range (1-%u); not loading\n",
+		       max_pool_depth, VMEM_POOL_DEPTH_LIMIT);
+		return -EINVAL;
+	}
+	if (max_pools < 1 || max_pools > VMEM_POOLS_LIMIT) {
+		pr_err("max_pools=%u out of range (1-%u); not loading\n",
+		       max_pools, VMEM_POOLS_LIMIT);
+		return -EINVAL;
+	}
 	if (pool_mb) {
 		res = (u64)pool_mb * MB_PAGES;
 		if (res > total) {
@@ -914,5 +1049,6 @@ void vmem_pool_exit(void)
 		vmem_kfree(pool);
 	xa_destroy(&vmem_pools);
 	xa_destroy(&vmem_pool_vms);
+	vmem_nr_pools = 0;
 	vmem_root = NULL;
 }

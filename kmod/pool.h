@@ -44,6 +44,8 @@ struct vmem_vm_stats;
  * @shares_level, @shares: enum vmem_shares_level, custom value  [t]
  * @expandable:	may borrow unreserved memory from the parent; the root
  *		never does  [t]
+ * @walk:	scratch of the iterative tree walks (pool.c): the pool's
+ *		result, read by its parent's step of the same walk  [t]
  */
 struct vmem_pool {
 	u32 id;
@@ -61,6 +63,11 @@ struct vmem_pool {
 	u32 shares_level;
 	u32 shares;
 	bool expandable;
+	union {
+		u64 demand;
+		struct vmem_pool_vm *victim;
+		u32 height;
+	} walk;
 };
 
 /**
@@ -94,7 +101,9 @@ struct vmem_pool_link {
  * @limit:	VMEM_UNLIMITED or >= @res  [t]
  * @ovh:	overhead included in the charge, measured at power-on and at
  *		each change of reservation or pool  [t]
- * @shares_level, @shares: as for pools; per MiB of configured memory  [t]
+ * @shares_level, @shares: as for pools; levels give shares per MiB of
+ *		@limit (or, unlimited, @res), at most the configured memory,
+ *		at least 1 MiB  [t]
  * @on:		powered on (charged): from creation to destruction  [t]
  *
  * Page sharing (VMEM_A_PSHARE) is not kept here: it is the sharing
@@ -192,6 +201,8 @@ bool vmem_pool_name_valid(const char *name);
  * pool into its own subtree, changing the root's parent, limit or
  * expandability), -EBUSY (destroying a non-empty pool; a fixed
  * reservation or a limit below what the children already hold),
+ * -EMLINK (a pool would be more than max_pool_depth levels below the
+ * root), -ENFILE (max_pools pools exist),
  * -ENOSPC / -EDQUOT (refused, see struct vmem_refusal), -ENOMEM.
  */
 int vmem_pool_create(const char *name, const struct vmem_pool_args *a,

@@ -19,6 +19,7 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/uidgid.h>
 
 struct page;
 
@@ -28,6 +29,8 @@ struct page;
 /**
  * struct vmem_config - limits and switches fixed at load
  * @max_vms:		VMs at once, host-wide (max_vms parameter)  [I]
+ * @max_vms_per_user:	VMs at once per owner, privileged callers
+ *			exempt (max_vms_per_user parameter)  [I]
  * @max_vcpus:		vCPUs per VM (max_vcpus parameter)  [I]
  * @max_memslots:	memory slots per VM (max_memslots parameter)  [I]
  * @max_mem_mb:		guest-physical memory per VM in MiB  [I]
@@ -40,6 +43,7 @@ struct page;
  */
 struct vmem_config {
 	u32 max_vms;
+	u32 max_vms_per_user;
 	u32 max_vcpus;
 	u32 max_memslots;
 	u32 max_mem_mb;
@@ -48,6 +52,17 @@ struct vmem_config {
 };
 
 extern struct vmem_config vmem_config;
+
+/* ---------------------------------------------------------------------- */
+/* VMs per user (vmem_user.c)                                             */
+
+/*
+ * Count one more VM of @owner: 0, or -EDQUOT when it has
+ * max_vms_per_user VMs and the caller is not exempt (CAP_SYS_RESOURCE or
+ * CAP_SYS_ADMIN); -ENOMEM.  _del undoes one _add.  Both may sleep.
+ */
+int vmem_user_vm_add(kuid_t owner);
+void vmem_user_vm_del(kuid_t owner);
 
 /* ---------------------------------------------------------------------- */
 /* Allocation accounting (vmem_stats.c)                                   */

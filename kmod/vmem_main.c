@@ -24,6 +24,11 @@ static unsigned int max_vms = 64;
 module_param(max_vms, uint, 0444);
 MODULE_PARM_DESC(max_vms, "VMs at once, host-wide (1-4096, default 64)");
 
+static unsigned int max_vms_per_user = 16;
+module_param(max_vms_per_user, uint, 0444);
+MODULE_PARM_DESC(max_vms_per_user,
+		 "VMs at once per owner uid; CAP_SYS_RESOURCE/CAP_SYS_ADMIN exempt (1-4096, default 16)");
+
 static unsigned int max_vcpus = 16;
 module_param(max_vcpus, uint, 0444);
 MODULE_PARM_DESC(max_vcpus, "vCPUs per VM (1-1024, default 16)");
@@ -75,6 +80,8 @@ static int __init vmem_check_params(void)
 	u64 mem_limit = min_t(u64, 1ULL << (gpa_bits - 20), INT_MAX);
 
 	if (!vmem_param_ok("max_vms", max_vms, VMEM_MAX_VMS_LIMIT) ||
+	    !vmem_param_ok("max_vms_per_user", max_vms_per_user,
+			   VMEM_MAX_VMS_LIMIT) ||
 	    !vmem_param_ok("max_vcpus", max_vcpus, VMEM_MAX_VCPUS_LIMIT) ||
 	    !vmem_param_ok("max_memslots", max_memslots,
 			   VMEM_MAX_MEMSLOTS_LIMIT) ||
@@ -82,6 +89,7 @@ static int __init vmem_check_params(void)
 		return -EINVAL;
 
 	vmem_config.max_vms = max_vms;
+	vmem_config.max_vms_per_user = max_vms_per_user;
 	vmem_config.max_vcpus = max_vcpus;
 	vmem_config.max_memslots = max_memslots;
 	vmem_config.max_mem_mb = max_mem_mb;

@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) "vmem: " fmt
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -111,6 +112,7 @@ static void vmem_vm_free(struct kref *ref)
 	vmem_share_vm_free(vm);
 	vmem_kfree(vm->vcpus);
 	iput(vm->inode);
+	vmem_user_vm_del(vm->owner);
 	vmem_kfree(vm);
 	atomic_dec(&vmem_nr_vms);
 }
@@ -297,10 +299,12 @@ static int vmem_vm_mmu_mode(unsigned long flags, u32 *mode)
 /*
  * Errors: -EINVAL for unknown flags; -EOPNOTSUPP when the MMU asked for
  * (or AUTO's choice) is not available, or the backend cannot run VMs
- * yet; -ENOSPC when max_vms VMs exist; -ENOMEM, -EMFILE, -ENFILE.
+ * yet; -ENOSPC when max_vms VMs exist; -EDQUOT when the caller's euid
+ * owns max_vms_per_user VMs (vmem_user.c); -ENOMEM, -EMFILE, -ENFILE.
  */
 long vmem_create_vm(unsigned long flags)
 {
+	kuid_t owner = current_euid();
 	struct vmem_vm *vm;
 	struct inode *inode;
 	struct file *file;
@@ -316,12 +320,16 @@ long vmem_create_vm(unsigned long flags)
 
 	if (!atomic_add_unless(&vmem_nr_vms, 1, vmem_config.max_vms))
 		return -ENOSPC;
+	r = vmem_user_vm_add(owner);
+	if (r)
+		goto out_count;
 
 	r = -ENOMEM;
 	vm = vmem_kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
-		goto out_count;
+		goto out_user;
 	kref_init(&vm->ref);
+	vm->owner = owner;
 	mutex_init(&vm->lock);
 	init_rwsem(&vm->slots_lock);
 	xa_init(&vm->p2m);
@@ -410,6 +418,8 @@ out_vcpus:
 	vmem_kfree(vm->vcpus);
 out_vm:
 	vmem_kfree(vm);
+out_user:
+	vmem_user_vm_del(owner);
 out_count:
 	atomic_dec(&vmem_nr_vms);
 	return r;

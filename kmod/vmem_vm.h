@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <asm/msr-index.h>
@@ -237,6 +238,8 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  * @share:		the sharing daemon's view of the VM (vmem_share.c)  [I]
  * @reclaim:		charges, reclaim and the swap file (reclaim.h)  [I]
  * @backend:		backend-private per-VM data  [I]
+ * @owner:		effective uid of the creating process; its VM count
+ *			(vmem_user.c) is given back when the VM is freed  [I]
  */
 struct vmem_vm {
 	struct kref ref;
@@ -268,6 +271,7 @@ struct vmem_vm {
 	struct vmem_share_vm *share;
 	struct vmem_reclaim_vm *reclaim;
 	void *backend;
+	kuid_t owner;
 };
 
 void vmem_vm_get(struct vmem_vm *vm);

@@ -265,8 +265,8 @@ static int test_move_vm_keeps_settings(void)
 	nlt_put_u64(&m, VMEM_A_LIMIT, 200 * MB_PAGES);
 	nlt_put_u32(&m, VMEM_A_SHARES_LEVEL, VMEM_SHARES_HIGH);
 	ASSERT_EQ(nlt_call(&nl, &m, &R), 0);
-	/* High: 20 shares per MiB of configured memory. */
-	EXPECT_EQ(nlt_u32(&R.reply, VMEM_A_SHARES), 20 * 256);
+	/* High: 20 shares per MiB of the limit the VM was given. */
+	EXPECT_EQ(nlt_u32(&R.reply, VMEM_A_SHARES), 20 * 200);
 	EXPECT_EQ(pool_attr("t_a", VMEM_A_USED), 100 * MB_PAGES + v.ovh);
 
 	ASSERT_EQ(nlt_vm_set(&nl, v.id, b, ~0ULL, &R), 0);
@@ -515,8 +515,8 @@ static int test_vm_id_and_name(void)
 	EXPECT_TRUE(!strcmp(nlt_str(&R.reply, VMEM_A_VM_NAME), "guest-1.test"));
 	EXPECT_EQ(nlt_u32(&R.reply, VMEM_A_VM_PID), getpid());
 	EXPECT_EQ(nlt_u64(&R.reply, VMEM_A_CONFIGURED), 16 * MB_PAGES);
-	/* Normal shares: 10 per MiB. */
-	EXPECT_EQ(nlt_u32(&R.reply, VMEM_A_SHARES), 160);
+	/* Normal shares, not sized by the control plane: those of 1 MiB. */
+	EXPECT_EQ(nlt_u32(&R.reply, VMEM_A_SHARES), 10);
 
 	strcpy(n.name, "bad name");
 	EXPECT_ERRNO(ioctl(a.vm->fd, VMEM_SET_VM_NAME, &n), EINVAL);
