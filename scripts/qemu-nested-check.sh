@@ -38,15 +38,22 @@ if [ -n "$kvm" ]; then
 	cases+=" kvm:q35"
 	moddir=$top/.cache/kernels/$series/root/lib/modules/$rel
 	mkdir -p "$dir/extra/qemu-nested/kvm"
-	# Dependencies first: ccp and kvm before kvm-amd.
-	for m in $(modinfo -F depends "$moddir"/kernel/arch/x86/kvm/kvm-amd.ko* | tr , ' ') kvm-amd; do
+	: >"$dir/extra/qemu-nested/kvm.modules"
+	# NAME and its dependencies, uncompressed, listed in load order.
+	add_ko() {
+		local m=$1 f d
+		grep -qx "$m" "$dir/extra/qemu-nested/kvm.modules" && return 0
 		f=$(find "$moddir" -name "$m.ko*" | head -n 1)
-		[ -n "$f" ] || { echo "qemu-nested: no $m in $moddir" >&2; exit 1; }
+		[ -n "$f" ] || { echo "qemu-nested: no $m in $moddir" >&2; return 1; }
+		for d in $(modinfo -F depends "$f" | tr , ' '); do
+			add_ko "$d" || return 1
+		done
 		case $f in
 		*.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *) cat "$f" ;;
 		esac >"$dir/extra/qemu-nested/kvm/$m.ko"
 		echo "$m" >>"$dir/extra/qemu-nested/kvm.modules"
-	done
+	}
+	add_ko kvm-amd || exit 1
 fi
 echo "$cases" >"$dir/extra/qemu-nested/cases"
 
