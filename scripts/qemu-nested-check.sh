@@ -66,8 +66,13 @@ cat >>"$dir/tests/qemu_nested" <<'EOF'
 cases=$(cat /qemu-nested/cases)
 set -- $cases
 echo "1..$#"
+kvm_mods=
 if [ -f /qemu-nested/kvm.modules ]; then
-	for m in $(cat /qemu-nested/kvm.modules); do
+	# vmem and KVM cannot both own SVM: KVM's turn now, vmem's again after
+	# (init.sh loads vmem back when a test leaves it unloaded).
+	rmmod vmem
+	kvm_mods=$(cat /qemu-nested/kvm.modules)
+	for m in $kvm_mods; do
 		insmod /qemu-nested/kvm/$m.ko || echo "# insmod $m failed"
 	done
 	ls -l /dev/kvm 2>&1 | sed "s/^/# /"
@@ -77,7 +82,7 @@ for c in $cases; do
 	n=$((n + 1)) accel=${c%%:*} machine=${c#*:}
 	log=/tmp/nested-$accel-$machine.log
 	: >"$log"
-	qemu-system-x86_64 -accel "$accel" -M "$machine" -m 256 -nodefaults \
+	/usr/bin/qemu-system-x86_64 -accel "$accel" -M "$machine" -m 256 -nodefaults \
 		-no-reboot -display none -monitor none -serial "file:$log" \
 		-kernel /qemu-nested/vmlinuz \
 		-append "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1" \
@@ -99,6 +104,9 @@ for c in $cases; do
 		echo "not ok $n - $accel $machine reaches the nested kernel"
 		rc=1
 	fi
+done
+for m in $(echo "$kvm_mods" | tac); do
+	rmmod "$m"
 done
 exit $rc
 EOF
