@@ -4,6 +4,7 @@
 #   make check         the whole test matrix in emulated machines
 #   make run           the demo: boot an emulated machine, load vmem, use it
 #   make bench         benchmarks in an emulated machine: vmem against KVM
+#   make qemu          QEMU 7.2 from Debian's source, cached in /var/cache/vmem
 #   make headers_install DESTDIR=... [PREFIX=/usr]
 #
 # Variables: KDIR (kernel build tree), CONFIG and TEST (narrow `make check`
@@ -20,7 +21,7 @@ PREFIX ?= /usr
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(shell cat $(TOP)/.cache/kernels/6.1/kdir 2>/dev/null))
 
-.PHONY: all module userspace selftests deps kernels check run bench \
+.PHONY: all module userspace selftests deps kernels check run bench qemu \
 	headers_install clean help
 
 all: module userspace selftests
@@ -59,6 +60,11 @@ bench: deps kernels
 	@scripts/bench.sh $(foreach c,$(CONFIG),-c $(c)) $(if $(BENCH_ROUNDS),-r $(BENCH_ROUNDS)) \
 		$(if $(BENCH_ARGS),-a "$(BENCH_ARGS)")
 
+# QEMU from Debian 12's source package with userspace/qemu/ applied, built
+# once per machine into /var/cache/vmem/qemu (Documentation/qemu.rst).
+qemu: deps
+	@scripts/qemu-build.sh
+
 headers_install:
 	install -D -m 0644 include/uapi/linux/vmem.h \
 		$(DESTDIR)$(PREFIX)/include/linux/vmem.h
@@ -70,4 +76,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+	@sed -n '3,12s/^# \{0,1\}//p' Makefile
