@@ -115,7 +115,7 @@ static bool vmem_bidx_valid(struct vmem_vm *vm, u64 bidx)
 {
 	struct vmem_slot *s;
 
-	if (bidx < vm->backing_pages)
+	if (bidx - vm->backing_base < vm->backing_pages)
 		return true;
 	s = vmem_slot_find(vm, bidx);
 	return s && !vmem_slot_is_map(s);
@@ -743,7 +743,8 @@ static int vmem_slot_create(struct vmem_vm *vm, const struct vmem_memslot *ms)
 		goto out;
 	/* Its own backing range (identity) must not be the sized backing. */
 	r = -EBUSY;
-	if (new.base_bidx < vm->backing_pages)
+	if (new.base_bidx < vm->backing_base + vm->backing_pages &&
+	    new.base_bidx + new.npages > vm->backing_base)
 		goto out;
 	r = -ENOSPC;
 	if (vm->configured + new.npages > vmem_max_pages())
@@ -808,46 +809,61 @@ static bool vmem_backing_bad(const struct vmem_backing *b)
 	       !PAGE_ALIGNED(b->size);
 }
 
+/* Free backing pages [@lo, @hi), if any.  Caller holds slots_lock (w). */
+static void vmem_backing_free(struct vmem_vm *vm, u64 lo, u64 hi)
+{
+	if (lo >= hi)
+		return;
+	vmem_invalidate_range(vm, lo, hi - lo);
+	vmem_p2m_free_range(vm, lo, hi - lo);
+	vmem_invalidate_end(vm);
+}
+
 /*
- * VMEM_SET_BACKING: the backing becomes [0, @b->size).  Growing adds
- * untouched pages; shrinking frees the contents past the new end, which
- * no mapping may use (-EBUSY).  The backing may not reach a legacy slot's
- * own range (-EBUSY), nor past 2^max_gpa_bits (-EINVAL), and counts in
+ * VMEM_SET_BACKING: the backing becomes [@b->offset, +@b->size); size 0
+ * removes it.  Pages in both the old and the new range keep their
+ * contents; the old range's others are freed, and no mapping may use
+ * them (-EBUSY).  The backing may not overlap a legacy slot's own range
+ * (-EBUSY) nor reach past 2^max_gpa_bits (-EINVAL), and counts in
  * max_mem_mb with the slots (-ENOSPC).
  */
 int vmem_set_backing(struct vmem_vm *vm, const struct vmem_backing *b)
 {
-	u64 new = b->size >> PAGE_SHIFT, old;
+	u64 nb = b->offset >> PAGE_SHIFT, ne = nb + (b->size >> PAGE_SHIFT);
+	u64 ob, oe;
 	unsigned int i;
 	int r = 0;
 
-	if (vmem_backing_bad(b) || b->offset)
+	if (vmem_backing_bad(b))
 		return -EINVAL;
-	if (b->size > BIT_ULL(vmem_config.max_gpa_bits))
+	if (b->offset + b->size < b->offset ||
+	    b->offset + b->size > BIT_ULL(vmem_config.max_gpa_bits))
 		return -EINVAL;
+	if (!b->size)
+		nb = ne = 0;
 
 	down_write(&vm->slots_lock);
-	old = vm->backing_pages;
+	ob = vm->backing_base;
+	oe = ob + vm->backing_pages;
 	for (i = 0; i < vm->nr_slots; i++) {
 		struct vmem_slot *s = &vm->slots[i];
+		u64 lo = s->base_bidx, hi = lo + s->npages;
 
-		if (vmem_slot_is_map(s) ? s->base_bidx + s->npages > new :
-					  s->base_bidx < new) {
+		if (vmem_slot_is_map(s) ? lo < nb || hi > ne :
+					  lo < ne && hi > nb) {
 			r = -EBUSY;
 			goto out;
 		}
 	}
-	if (new > old && vm->configured + (new - old) > vmem_max_pages()) {
+	if (vm->configured - (oe - ob) + (ne - nb) > vmem_max_pages()) {
 		r = -ENOSPC;
 		goto out;
 	}
-	if (new < old) {
-		vmem_invalidate_range(vm, new, old - new);
-		vmem_p2m_free_range(vm, new, old - new);
-		vmem_invalidate_end(vm);
-	}
-	vm->backing_pages = new;
-	WRITE_ONCE(vm->configured, vm->configured - old + new);
+	vmem_backing_free(vm, ob, min(oe, nb));
+	vmem_backing_free(vm, max(ob, ne), oe);
+	vm->backing_base = nb;
+	vm->backing_pages = ne - nb;
+	WRITE_ONCE(vm->configured, vm->configured - (oe - ob) + (ne - nb));
 out:
 	up_write(&vm->slots_lock);
 	return r;
@@ -866,13 +882,11 @@ int vmem_discard_backing(struct vmem_vm *vm, const struct vmem_backing *b)
 	if (vmem_backing_bad(b) || !n)
 		return -EINVAL;
 	down_write(&vm->slots_lock);
-	if (first + n < first || first + n > vm->backing_pages) {
+	if (first + n < first || first < vm->backing_base ||
+	    first + n > vm->backing_base + vm->backing_pages)
 		r = -ERANGE;
-	} else {
-		vmem_invalidate_range(vm, first, n);
-		vmem_p2m_free_range(vm, first, n);
-		vmem_invalidate_end(vm);
-	}
+	else
+		vmem_backing_free(vm, first, first + n);
 	up_write(&vm->slots_lock);
 	return r;
 }
@@ -921,7 +935,8 @@ int vmem_map_memory(struct vmem_vm *vm, const struct vmem_memory_map *m)
 	down_write(&vm->slots_lock);
 	r = -ERANGE;
 	if (m->offset + m->size < m->offset ||
-	    new.base_bidx + new.npages > vm->backing_pages)
+	    new.base_bidx < vm->backing_base ||
+	    new.base_bidx + new.npages > vm->backing_base + vm->backing_pages)
 		goto out;
 	r = -ENOSPC;
 	if (vm->nr_maps >= vmem_config.max_memslots)
@@ -1087,7 +1102,8 @@ int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma)
 
 	down_read(&vm->slots_lock);
 	s = vmem_slot_find(vm, vma->vm_pgoff);
-	if (vma->vm_pgoff + npages <= vm->backing_pages)
+	if (vma->vm_pgoff >= vm->backing_base &&
+	    vma->vm_pgoff + npages <= vm->backing_base + vm->backing_pages)
 		r = 0;
 	else if (s && !vmem_slot_is_map(s) &&
 		 vma->vm_pgoff + npages - s->base_gfn <= s->npages)
@@ -1117,5 +1133,6 @@ void vmem_mem_destroy(struct vmem_vm *vm)
 	vm->slots = NULL;
 	vm->nr_slots = 0;
 	vm->nr_maps = 0;
+	vm->backing_base = 0;
 	vm->backing_pages = 0;
 }

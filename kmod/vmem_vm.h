@@ -46,7 +46,7 @@ struct page;
  * @base_gfn:	first guest frame
  * @npages:	frames in the slot
  * @base_bidx:	backing page index of @base_gfn: equal to it for a slot
- *		(identity), anywhere in [0, vm->backing_pages) for a mapping
+ *		(identity), inside the sized backing for a mapping
  */
 struct vmem_slot {
 	u32 id;
@@ -66,8 +66,9 @@ struct vmem_slot {
  * Guest-physical addresses reach it through vm->slots, each a gfn range
  * onto a bidx range.  A legacy slot (VMEM_SET_MEMSLOT) owns the backing
  * range equal to its own gfn range and frees it with itself; a mapping
- * (VMEM_MAP_MEMORY) points into [0, vm->backing_pages), the backing sized
- * by VMEM_SET_BACKING, whose contents outlive every mapping.  The two
+ * (VMEM_MAP_MEMORY) points into the backing VMEM_SET_BACKING sized,
+ * [vm->backing_base, + vm->backing_pages), whose contents outlive every
+ * mapping.  The two
  * backing ranges never overlap (creating either refuses it), so a bidx is
  * either some slot's own page or a page of the sized backing.
  *
@@ -229,8 +230,8 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  * @slots:		slots and mappings, sorted by base_gfn, @nr_slots in
  *			use  [s]
  * @nr_maps:		of which mappings (VMEM_SLOT_MAP)  [s]
- * @backing_pages:	size of the backing mappings point into
- *			(VMEM_SET_BACKING)  [s]
+ * @backing_base, @backing_pages: first index and size of the backing
+ *			mappings point into (VMEM_SET_BACKING)  [s]
  * @configured:		pages of backing the VM may use: its slots' plus
  *			@backing_pages (an aliased page counts once)  [s]
  *			to write, [a] read
@@ -275,6 +276,7 @@ struct vmem_vm {
 	struct vmem_slot *slots;
 	unsigned int nr_slots;
 	unsigned int nr_maps;
+	u64 backing_base;
 	u64 backing_pages;
 	unsigned long configured;
 

@@ -302,13 +302,15 @@ struct vmem_hypercalls {
 
 /**
  * struct vmem_backing - a range of the VM's backing
- * @offset:	first byte, page aligned (VMEM_SET_BACKING: zero)
+ * @offset:	first byte, page aligned
  * @size:	bytes, page aligned
  * @flags:	zero
  * @pad:	zero
  * @reserved:	zero
  *
- * VMEM_SET_BACKING sizes the backing to [0, @size); VMEM_DISCARD_BACKING
+ * VMEM_SET_BACKING makes the backing [@offset, @offset + @size) (usually
+ * offset 0; elsewhere when legacy slots use low offsets, as their own
+ * backing offset is their guest-physical address).  VMEM_DISCARD_BACKING
  * frees the contents of [@offset, @offset + @size), which read as zeros
  * afterwards.
  */
