@@ -16,8 +16,8 @@
  * pages.  When a limit would be passed, the charging thread reclaims that
  * VM's own pages (never another VM's) down to VMEM_RECLAIM_BATCH below
  * the limit, so the next faults find room.  Reclaim walks a clock hand
- * over the p2m in gfn order from where it last stopped (no accessed-bit
- * second chance yet): a private page equal to zero or to a shared frame
+ * over the p2m in backing-index order from where it last stopped (no
+ * accessed-bit second chance yet): a private page equal to zero or to a shared frame
  * is merged (Consumed drops, nothing is written), any other goes to the
  * swap file.  With no swap file, or nothing left, the charge fails with
  * -EDQUOT: the faulting vCPU's RUN returns it, a VMM-mapping access gets

@@ -52,7 +52,7 @@ struct vmem_swap_file;
  * @swapped:	SWAP entries in the p2m  [a]
  * @cost:	Consumed beyond @priv (shared and zero frames' shares, in
  *		whole pages rounded up) at the last exact count  [a]
- * @cursor:	the clock hand over the p2m: next gfn to consider  [r]
+ * @cursor:	the clock hand over the p2m: next backing index to consider  [r]
  * @at_limit:	LIMIT_REACHED was sent and the VM has not gone well below
  *		its limit since  [r] to write, READ_ONCE
  * @skip:	min-funding: the attempt in which reclaim from this VM

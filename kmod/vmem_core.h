@@ -122,22 +122,37 @@ int vmem_vcpu_init(void);
 long vmem_create_vcpu(struct vmem_vm *vm, unsigned long id);
 void vmem_vcpu_free(struct vmem_vcpu *vcpu);
 
-/* vmem_mem.c; the __ variants need vm->slots_lock held (either way). */
-struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn);
+/*
+ * vmem_mem.c; the __ variants need vm->slots_lock held (either way).
+ * @bidx: a backing page index (vmem_vm.h), from __vmem_gpa_lookup().
+ */
+struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 bidx);
 /* Also says whether the page may be mapped writable (see vmem_mem.c). */
-struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 gfn, bool *writable);
+struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 bidx, bool *writable);
 /*
  * Large first touch (vmem_mem.c): 2 MiB ranges of 512 frames.  The TDP
  * fault path populates through __vmem_p2m_get_guest() and maps a 2 MiB
- * leaf where __vmem_p2m_large_ok() says so.  Callers hold slots_lock.
+ * leaf where __vmem_p2m_large_ok() says so.  Both take the guest frame:
+ * a 2 MiB guest range is large only where its mapping is 2 MiB-aligned
+ * in the backing too.  Callers hold slots_lock.
  */
 #define VMEM_LARGE_ORDER	9
 #define VMEM_LARGE_PAGES	(1u << VMEM_LARGE_ORDER)
-bool vmem_mem_may_populate_large(struct vmem_vm *vm, u64 gfn);
-struct page *__vmem_p2m_get_guest(struct vmem_vm *vm, u64 gfn, bool *writable);
+struct page *__vmem_p2m_get_guest(struct vmem_vm *vm, u64 gfn, u64 bidx,
+				  bool *writable);
 bool __vmem_p2m_large_ok(struct vmem_vm *vm, u64 gfn);
-int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);	/* enum vmem_gpa_kind */
+/*
+ * What backs @gpa (enum vmem_gpa_kind) and, unless MMIO, its backing
+ * index in *@bidx (if given).  Valid while slots_lock is held.
+ */
+int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa, u64 *bidx);
 int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms);
+struct vmem_backing;
+struct vmem_memory_map;
+int vmem_set_backing(struct vmem_vm *vm, const struct vmem_backing *b);
+int vmem_discard_backing(struct vmem_vm *vm, const struct vmem_backing *b);
+int vmem_map_memory(struct vmem_vm *vm, const struct vmem_memory_map *m);
+int vmem_unmap_memory(struct vmem_vm *vm, const struct vmem_memory_map *m);
 int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma);
 void vmem_mem_destroy(struct vmem_vm *vm);
 

@@ -23,7 +23,7 @@
 
 static_assert(sizeof(struct vmem_limits) == 64);
 /* A new capability must be answered below before VMEM_CAP_MAX moves. */
-static_assert(VMEM_CAP_MAX == VMEM_CAP_HYPERCALLS);
+static_assert(VMEM_CAP_MAX == VMEM_CAP_BACKING);
 
 static long vmem_check_extension(unsigned long cap)
 {
@@ -55,6 +55,8 @@ static long vmem_check_extension(unsigned long cap)
 			(vmem_backend->has_shadow ? VMEM_VM_MMU_SHADOW : 0));
 	case VMEM_CAP_HYPERCALLS:
 		return vmem_hypercall_features();
+	case VMEM_CAP_BACKING:
+		return vmem_config.max_memslots;
 	default:
 		return 0;
 	}

@@ -3,8 +3,11 @@
  * vmem_mem.c - guest memory: slots, the p2m, the VMM's mapping of guest
  * RAM, and the one invalidation path.
  *
- * The p2m (vm->p2m, an xarray indexed by gfn) is the single source of
- * truth; the TDP tables and the VMM's PTEs are caches of it (DESIGN.md).
+ * The p2m (vm->p2m, an xarray indexed by backing page index, vmem_vm.h)
+ * is the single source of truth; the TDP tables, the shadow tables and the
+ * VMM's PTEs are caches of it (DESIGN.md).  Slots and mappings (vm->slots)
+ * turn a guest frame into a backing index; the VMM's mmap() offset is the
+ * backing offset.
  * A VM starts with no machine memory: a frame is allocated, zeroed and
  * charged (to the VM, and to the memory cgroup of the task that touched
  * it) the first time the guest or the VMM touches it, so a guest with
@@ -13,10 +16,12 @@
  * Locking, outermost first:
  *   mmap_lock (VMM page faults) -> vm->slots_lock -> xa_lock(&vm->p2m)
  *                                                -> vm->mmu_lock
- * slots_lock is held for read by everything that turns a gfn into a
- * derived mapping (TDP faults, VMM-mapping faults, guest copies) across
- * the p2m lookup and the installation, and for write by SET_MEMSLOT, so
- * deleting a slot never races with a fault populating it.
+ * slots_lock is held for read by everything that turns a gfn or a backing
+ * offset into a derived mapping (TDP and shadow faults, VMM-mapping
+ * faults, guest copies) across the translation, the p2m lookup and the
+ * installation, and for write by every change of slots, mappings or the
+ * backing's size, so none of them races with a fault populating through
+ * the old layout.
  *
  * Large first touch: the guest's first access to an untouched 2 MiB range
  * of a hardware-MMU VM populates the whole range from one order-9 block
@@ -90,6 +95,32 @@ static int vmem_slot_index(struct vmem_vm *vm, u32 id)
 	return -1;
 }
 
+static bool vmem_slot_is_map(const struct vmem_slot *s)
+{
+	return s->id == VMEM_SLOT_MAP;
+}
+
+/* Backing index of @gfn, which @s holds. */
+static u64 vmem_slot_bidx(const struct vmem_slot *s, u64 gfn)
+{
+	return s->base_bidx + (gfn - s->base_gfn);
+}
+
+/*
+ * Whether backing index @bidx exists: a page of the sized backing, or of
+ * a legacy slot's own range (which is its gfn range).  Caller holds
+ * slots_lock.
+ */
+static bool vmem_bidx_valid(struct vmem_vm *vm, u64 bidx)
+{
+	struct vmem_slot *s;
+
+	if (bidx - vm->backing_base < vm->backing_pages)
+		return true;
+	s = vmem_slot_find(vm, bidx);
+	return s && !vmem_slot_is_map(s);
+}
+
 static enum vmem_gpa_kind vmem_slot_kind(const struct vmem_slot *s)
 {
 	if (!s)
@@ -113,23 +144,32 @@ enum vmem_gpa_kind vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa)
 }
 
 /* Caller holds slots_lock (either way). */
-int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa)
+int __vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa, u64 *bidx)
 {
-	return vmem_slot_kind(vmem_slot_find(vm, gpa >> PAGE_SHIFT));
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct vmem_slot *s = vmem_slot_find(vm, gfn);
+
+	if (s && bidx)
+		*bidx = vmem_slot_bidx(s, gfn);
+	return vmem_slot_kind(s);
 }
 
 /*
- * Whether the 2 MiB-aligned range from @base lies in one slot the guest
- * may write and the VMM has not asked to keep small.  Caller holds
+ * Whether the 2 MiB-aligned guest range from @base lies in one slot the
+ * guest may write and the VMM has not asked to keep small, onto a 2 MiB-
+ * aligned backing range, whose first index goes to *@bbase.  Caller holds
  * slots_lock.
  */
-static bool vmem_slot_allows_large(struct vmem_vm *vm, u64 base)
+static bool vmem_slot_allows_large(struct vmem_vm *vm, u64 base, u64 *bbase)
 {
 	struct vmem_slot *s = vmem_slot_find(vm, base);
 
-	return s && !(s->flags & (VMEM_MEMSLOT_READONLY |
-				  VMEM_MEMSLOT_SMALL_PAGES)) &&
-	       base + VMEM_LARGE_PAGES - s->base_gfn <= s->npages;
+	if (!s || (s->flags & (VMEM_MEMSLOT_READONLY |
+			       VMEM_MEMSLOT_SMALL_PAGES)) ||
+	    base + VMEM_LARGE_PAGES - s->base_gfn > s->npages)
+		return false;
+	*bbase = vmem_slot_bidx(s, base);
+	return IS_ALIGNED(*bbase, VMEM_LARGE_PAGES);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -156,23 +196,23 @@ static struct page *vmem_p2m_entry_page(void *e, bool *writable)
 	return page;
 }
 
-/* The entry at @gfn and its page with a reference (see above). */
-static void *vmem_p2m_load(struct vmem_vm *vm, u64 gfn, struct page **page,
+/* The entry at @bidx and its page with a reference (see above). */
+static void *vmem_p2m_load(struct vmem_vm *vm, u64 bidx, struct page **page,
 			   bool *writable)
 {
 	void *e;
 
 	xa_lock(&vm->p2m);
-	e = xa_load(&vm->p2m, gfn);
+	e = xa_load(&vm->p2m, bidx);
 	*page = vmem_p2m_entry_page(e, writable);
 	xa_unlock(&vm->p2m);
 	return e;
 }
 
 /*
- * The page behind @gfn with a reference, allocated on first touch or
- * read back from the swap file.  The caller holds slots_lock for read
- * and has checked that @gfn is in a slot.  A shared or zero frame comes
+ * The page at backing index @bidx with a reference, allocated on first
+ * touch or read back from the swap file.  The caller holds slots_lock for
+ * read and has checked that @bidx exists (a slot's or the backing's).  A shared or zero frame comes
  * back with *@writable false: map it read-only and, to write, drop
  * slots_lock and call vmem_share_unshare() first.
  *
@@ -181,18 +221,18 @@ static void *vmem_p2m_load(struct vmem_vm *vm, u64 gfn, struct page **page,
  * then this drops slots_lock around the charge and takes it again.
  * Callers rely on nothing they read before except through mmu_seq (TDP
  * and shadow faults re-check it before mapping) or under the lock they
- * hold again (the slot is looked up again here).  Errors: -EFAULT (the
- * slot went meanwhile), -ENOMEM, the charge's errors (-EDQUOT...), -EIO
+ * hold again (@bidx is checked again here).  Errors: -EFAULT (the slot
+ * or that part of the backing went meanwhile), -ENOMEM, the charge's errors (-EDQUOT...), -EIO
  * reading the swap file.
  */
-struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 gfn, bool *writable)
+struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 bidx, bool *writable)
 {
 	struct page *page, *old;
 	void *e;
 	int r;
 
 again:
-	e = vmem_p2m_load(vm, gfn, &page, writable);
+	e = vmem_p2m_load(vm, bidx, &page, writable);
 	if (page)
 		return page;
 
@@ -207,11 +247,11 @@ again:
 		down_read(&vm->slots_lock);
 		if (r)
 			return ERR_PTR(r);
-		if (!vmem_slot_find(vm, gfn)) {
+		if (!vmem_bidx_valid(vm, bidx)) {
 			r = -EFAULT;
 			goto out_uncharge;
 		}
-		e = vmem_p2m_load(vm, gfn, &page, writable);
+		e = vmem_p2m_load(vm, bidx, &page, writable);
 		if (page) {
 			/* Another thread brought it in while we charged. */
 			vmem_mem_uncharge(vm, 1);
@@ -236,7 +276,7 @@ again:
 
 	xa_lock(&vm->p2m);
 	/* May drop the lock to allocate nodes; another toucher may win. */
-	old = __xa_cmpxchg(&vm->p2m, gfn, e, page, GFP_KERNEL_ACCOUNT);
+	old = __xa_cmpxchg(&vm->p2m, bidx, e, page, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(old)) {
 		xa_unlock(&vm->p2m);
 		r = xa_err(old);
@@ -268,25 +308,29 @@ out_uncharge:
  * The one large-page policy: may the guest's first touch of @gfn
  * populate its whole 2 MiB range?  Only on hardware-MMU VMs (the shadow
  * MMU maps 4 KiB), with the large_pages parameter on, in a slot that
- * allows it (vmem_slot_allows_large()), and only if no frame of the range
- * is backed yet: a range the VMM or the guest already touched stays
- * 4 KiB, so nothing is ever allocated twice.  Caller holds slots_lock.
+ * allows it (vmem_slot_allows_large(): this includes a 2 MiB-aligned
+ * backing range, whose first index goes to *@bbase), and only if no page
+ * of the backing range is present yet: a range the VMM or the guest
+ * (through any alias) already touched stays 4 KiB, so nothing is ever
+ * allocated twice.  Caller holds slots_lock.
  */
-bool vmem_mem_may_populate_large(struct vmem_vm *vm, u64 gfn)
+static bool vmem_mem_may_populate_large(struct vmem_vm *vm, u64 gfn,
+					u64 *bbase)
 {
-	u64 base = ALIGN_DOWN(gfn, VMEM_LARGE_PAGES);
-	unsigned long idx = base;
+	unsigned long idx;
 
 	if (!READ_ONCE(large_pages) || vm->mmu_mode != VMEM_VM_MMU_HW)
 		return false;
-	if (!vmem_slot_allows_large(vm, base))
+	if (!vmem_slot_allows_large(vm, ALIGN_DOWN(gfn, VMEM_LARGE_PAGES),
+				    bbase))
 		return false;
-	return !xa_find(&vm->p2m, &idx, base + VMEM_LARGE_PAGES - 1,
+	idx = *bbase;
+	return !xa_find(&vm->p2m, &idx, *bbase + VMEM_LARGE_PAGES - 1,
 			XA_PRESENT);
 }
 
 /*
- * Back the untouched 2 MiB range from @base with one zeroed order-9
+ * Back the untouched 2 MiB backing range from @base with one zeroed order-9
  * block, split into 512 independent pages stored in one pass over the
  * p2m: the xarray nodes for the range are created once (xas_create_range)
  * and the entries filled in order under one hold of the lock, instead of
@@ -346,35 +390,42 @@ unlock:
 }
 
 /*
- * The guest's access to @gfn through the TDP MMU: as __vmem_p2m_get(),
- * with a large first touch where the policy allows one.
+ * The guest's access to @gfn (backing index @bidx) through the TDP MMU:
+ * as __vmem_p2m_get(), with a large first touch where the policy allows
+ * one.
  */
-struct page *__vmem_p2m_get_guest(struct vmem_vm *vm, u64 gfn, bool *writable)
+struct page *__vmem_p2m_get_guest(struct vmem_vm *vm, u64 gfn, u64 bidx,
+				  bool *writable)
 {
-	if (vmem_mem_may_populate_large(vm, gfn))
-		vmem_p2m_populate_large(vm, ALIGN_DOWN(gfn, VMEM_LARGE_PAGES));
-	return __vmem_p2m_get(vm, gfn, writable);
+	u64 bbase;
+
+	if (vmem_mem_may_populate_large(vm, gfn, &bbase))
+		vmem_p2m_populate_large(vm, bbase);
+	return __vmem_p2m_get(vm, bidx, writable);
 }
 
 /*
  * Whether the 2 MiB range holding @gfn may be mapped by one TDP leaf: the
- * slot allows large pages and the 512 entries are private pages,
- * physically contiguous from a 2 MiB-aligned frame.  No reference is
+ * slot allows large pages (so the backing range is 2 MiB-aligned too) and
+ * its 512 entries are private pages, physically contiguous from a 2 MiB-
+ * aligned frame.  No reference is
  * taken: the caller holds slots_lock and read vm->mmu_seq before calling,
  * and maps only if no invalidation ran since, as every change of these
  * entries invalidates first.
  */
 bool __vmem_p2m_large_ok(struct vmem_vm *vm, u64 gfn)
 {
-	u64 base = ALIGN_DOWN(gfn, VMEM_LARGE_PAGES);
-	XA_STATE(xas, &vm->p2m, base);
+	XA_STATE(xas, &vm->p2m, 0);
 	unsigned long first = 0;
 	unsigned int n = 0;
+	u64 base;
 	void *e;
 
-	if (!vmem_slot_allows_large(vm, base))
+	if (!vmem_slot_allows_large(vm, ALIGN_DOWN(gfn, VMEM_LARGE_PAGES),
+				    &base))
 		return false;
 
+	xas_set(&xas, base);
 	rcu_read_lock();
 	xas_for_each(&xas, e, base + VMEM_LARGE_PAGES - 1) {
 		unsigned long p;
@@ -396,18 +447,19 @@ bool __vmem_p2m_large_ok(struct vmem_vm *vm, u64 gfn)
 }
 
 /* Read access only: see __vmem_p2m_get(). */
-struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
+struct page *__vmem_p2m_get_page(struct vmem_vm *vm, u64 bidx)
 {
-	return __vmem_p2m_get(vm, gfn, NULL);
+	return __vmem_p2m_get(vm, bidx, NULL);
 }
 
 struct page *vmem_p2m_get_page(struct vmem_vm *vm, u64 gfn)
 {
 	struct page *page;
+	u64 bidx;
 
 	down_read(&vm->slots_lock);
-	if (vmem_slot_find(vm, gfn))
-		page = __vmem_p2m_get_page(vm, gfn);
+	if (__vmem_gpa_lookup(vm, gfn << PAGE_SHIFT, &bidx) != VMEM_GPA_MMIO)
+		page = __vmem_p2m_get_page(vm, bidx);
 	else
 		page = ERR_PTR(-EFAULT);
 	up_read(&vm->slots_lock);
@@ -429,20 +481,20 @@ static int vmem_guest_copy(struct vmem_vm *vm, u64 gpa, void *buf,
 
 	down_read(&vm->slots_lock);
 	while (len) {
-		u64 gfn = gpa >> PAGE_SHIFT;
 		unsigned int off = offset_in_page(gpa);
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
 		struct page *page;
+		u64 bidx;
 		void *va;
 
-		if (!vmem_slot_find(vm, gfn)) {
+		if (__vmem_gpa_lookup(vm, gpa, &bidx) == VMEM_GPA_MMIO) {
 			r = -EFAULT;
 			break;
 		}
 		if (write) {
 			bool writable;
 
-			page = __vmem_p2m_get(vm, gfn, &writable);
+			page = __vmem_p2m_get(vm, bidx, &writable);
 			if (IS_ERR(page)) {
 				r = PTR_ERR(page);
 				break;
@@ -451,18 +503,18 @@ static int vmem_guest_copy(struct vmem_vm *vm, u64 gpa, void *buf,
 				/* Copy-on-write, then look again. */
 				put_page(page);
 				up_read(&vm->slots_lock);
-				r = vmem_share_unshare(vm, gfn);
+				r = vmem_share_unshare(vm, bidx);
 				down_read(&vm->slots_lock);
 				if (r)
 					break;
 				continue;
 			}
 		} else {
-			void *e = vmem_p2m_load(vm, gfn, &page, NULL);
+			void *e = vmem_p2m_load(vm, bidx, &page, NULL);
 
 			/* A swapped page is read back; untouched reads zero. */
 			if (vmem_p2m_is_swap(e)) {
-				page = __vmem_p2m_get_page(vm, gfn);
+				page = __vmem_p2m_get_page(vm, bidx);
 				if (IS_ERR(page)) {
 					r = PTR_ERR(page);
 					break;
@@ -502,26 +554,60 @@ int vmem_write_guest(struct vmem_vm *vm, u64 gpa, const void *buf, size_t len)
 /* ---------------------------------------------------------------------- */
 /* Invalidation                                                            */
 
-void vmem_invalidate_range(struct vmem_vm *vm, u64 gfn, u64 npages)
+/* TDP and shadow entries of guest frames [@gfn, +@npages).  [u] */
+static bool vmem_zap_gfns(struct vmem_vm *vm, u64 gfn, u64 npages)
 {
 	bool flush = false;
+
+	if (vm->tdp)
+		flush = vmem_tdp_zap(vm, gfn, npages);
+	if (vm->mmu_mode == VMEM_VM_MMU_SHADOW)
+		flush |= vmem_shadow_zap(vm, gfn, npages);
+	return flush;
+}
+
+/*
+ * Begin an invalidation and zap what the guest reaches through guest
+ * frames [@first, +@npages) (when @gpa) or through backing indices
+ * [@first, +@npages), that is, through every slot or mapping onto them:
+ * a linear scan, as a VM has few (max_memslots of each kind).
+ */
+static void vmem_invalidate_begin(struct vmem_vm *vm, u64 first, u64 npages,
+				  bool gpa)
+{
+	bool flush = false;
+	unsigned int i;
 
 	lockdep_assert_held_write(&vm->slots_lock);
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_invalidating++;
 	WRITE_ONCE(vm->mmu_seq, vm->mmu_seq + 1);
-	if (vm->tdp)
-		flush = vmem_tdp_zap(vm, gfn, npages);
-	if (vm->mmu_mode == VMEM_VM_MMU_SHADOW)
-		flush |= vmem_shadow_zap(vm, gfn, npages);
+	if (gpa) {
+		flush = vmem_zap_gfns(vm, first, npages);
+	} else {
+		for (i = 0; i < vm->nr_slots; i++) {
+			struct vmem_slot *s = &vm->slots[i];
+			u64 lo = max(first, s->base_bidx);
+			u64 hi = min(first + npages, s->base_bidx + s->npages);
+
+			if (lo < hi)
+				flush |= vmem_zap_gfns(vm, s->base_gfn +
+						       (lo - s->base_bidx),
+						       hi - lo);
+		}
+	}
 	spin_unlock(&vm->mmu_lock);
 
 	/* Waits until no vCPU can still be using a zapped translation. */
 	if (flush)
 		vmem_vm_request_all(vm, VMEM_REQ_TLB_FLUSH);
+}
 
-	unmap_mapping_range(vm->inode->i_mapping, (loff_t)gfn << PAGE_SHIFT,
+void vmem_invalidate_range(struct vmem_vm *vm, u64 bidx, u64 npages)
+{
+	vmem_invalidate_begin(vm, bidx, npages, false);
+	unmap_mapping_range(vm->inode->i_mapping, (loff_t)bidx << PAGE_SHIFT,
 			    (loff_t)npages << PAGE_SHIFT, 1);
 }
 
@@ -544,13 +630,13 @@ static void vmem_p2m_drop(struct vmem_vm *vm, void *e)
 	vmem_share_drop_entry(vm, e);
 }
 
-/* Drop the p2m entries of [@gfn, @gfn + @npages) and free their pages. */
-static void vmem_p2m_free_range(struct vmem_vm *vm, u64 gfn, u64 npages)
+/* Drop the p2m entries of [@bidx, @bidx + @npages) and free their pages. */
+static void vmem_p2m_free_range(struct vmem_vm *vm, u64 bidx, u64 npages)
 {
 	unsigned long idx;
 	void *e;
 
-	xa_for_each_range(&vm->p2m, idx, e, gfn, gfn + npages - 1) {
+	xa_for_each_range(&vm->p2m, idx, e, bidx, bidx + npages - 1) {
 		xa_erase(&vm->p2m, idx);
 		vmem_p2m_drop(vm, e);
 		cond_resched();
@@ -560,9 +646,18 @@ static void vmem_p2m_free_range(struct vmem_vm *vm, u64 gfn, u64 npages)
 /* ---------------------------------------------------------------------- */
 /* VMEM_SET_MEMSLOT                                                        */
 
+/* Remove vm->slots[@i] (its derived mappings are gone already). */
+static void vmem_slot_remove(struct vmem_vm *vm, unsigned int i)
+{
+	memmove(&vm->slots[i], &vm->slots[i + 1],
+		(vm->nr_slots - i - 1) * sizeof(*vm->slots));
+	vm->nr_slots--;
+}
+
 static int vmem_slot_delete(struct vmem_vm *vm, u32 id)
 {
 	struct vmem_slot *s;
+	u64 npages;
 	int i;
 
 	down_write(&vm->slots_lock);
@@ -572,71 +667,91 @@ static int vmem_slot_delete(struct vmem_vm *vm, u32 id)
 		return -ENOENT;
 	}
 	s = &vm->slots[i];
+	npages = s->npages;
 
-	vmem_invalidate_range(vm, s->base_gfn, s->npages);
-	vmem_p2m_free_range(vm, s->base_gfn, s->npages);
+	/* The slot owns its backing range: its contents go with it. */
+	vmem_invalidate_range(vm, s->base_bidx, npages);
+	vmem_p2m_free_range(vm, s->base_bidx, npages);
 	vmem_invalidate_end(vm);
 
-	WRITE_ONCE(vm->configured, vm->configured - s->npages);
-	memmove(&vm->slots[i], &vm->slots[i + 1],
-		(vm->nr_slots - i - 1) * sizeof(*s));
-	vm->nr_slots--;
+	WRITE_ONCE(vm->configured, vm->configured - npages);
+	vmem_slot_remove(vm, i);
 	up_write(&vm->slots_lock);
 	return 0;
 }
 
-static int vmem_slot_create(struct vmem_vm *vm, const struct vmem_memslot *ms)
+/*
+ * Insert @new in vm->slots, which stay sorted by gfn and disjoint.
+ * -EEXIST if its guest range overlaps a slot or mapping, -ENOMEM.
+ * Caller holds slots_lock for write.
+ */
+static int vmem_slot_insert(struct vmem_vm *vm, const struct vmem_slot *new)
 {
-	u64 base_gfn = ms->gpa >> PAGE_SHIFT;
-	u64 npages = ms->size >> PAGE_SHIFT;
-	u64 max_pages = (u64)vmem_config.max_mem_mb << (20 - PAGE_SHIFT);
 	struct vmem_slot *slots, *old;
 	unsigned int i, pos;
-	int r;
 
-	down_write(&vm->slots_lock);
-	r = -EEXIST;
-	if (vmem_slot_index(vm, ms->slot) >= 0)
-		goto out;
-	/* Slots are sorted and disjoint: find the insertion point. */
 	for (pos = 0; pos < vm->nr_slots; pos++)
-		if (vm->slots[pos].base_gfn > base_gfn)
+		if (vm->slots[pos].base_gfn > new->base_gfn)
 			break;
 	if (pos > 0) {
 		struct vmem_slot *prev = &vm->slots[pos - 1];
 
-		if (prev->base_gfn + prev->npages > base_gfn)
-			goto out;
+		if (prev->base_gfn + prev->npages > new->base_gfn)
+			return -EEXIST;
 	}
-	if (pos < vm->nr_slots && base_gfn + npages > vm->slots[pos].base_gfn)
-		goto out;
+	if (pos < vm->nr_slots &&
+	    new->base_gfn + new->npages > vm->slots[pos].base_gfn)
+		return -EEXIST;
 
-	r = -ENOSPC;
-	if (vm->configured + npages > max_pages)
-		goto out;
-
-	r = -ENOMEM;
 	slots = vmem_kzalloc(array_size(vm->nr_slots + 1, sizeof(*slots)),
 			     GFP_KERNEL_ACCOUNT);
 	if (!slots)
-		goto out;
+		return -ENOMEM;
 	for (i = 0; i < pos; i++)
 		slots[i] = vm->slots[i];
-	slots[pos] = (struct vmem_slot){
-		.id = ms->slot,
-		.flags = ms->flags,
-		.base_gfn = base_gfn,
-		.npages = npages,
-	};
+	slots[pos] = *new;
 	for (i = pos; i < vm->nr_slots; i++)
 		slots[i + 1] = vm->slots[i];
 
 	old = vm->slots;
 	vm->slots = slots;
 	vm->nr_slots++;
-	WRITE_ONCE(vm->configured, vm->configured + npages);
 	vmem_kfree(old);
-	r = 0;
+	return 0;
+}
+
+/* Pages a VM may configure (max_mem_mb). */
+static u64 vmem_max_pages(void)
+{
+	return (u64)vmem_config.max_mem_mb << (20 - PAGE_SHIFT);
+}
+
+static int vmem_slot_create(struct vmem_vm *vm, const struct vmem_memslot *ms)
+{
+	struct vmem_slot new = {
+		.id = ms->slot,
+		.flags = ms->flags,
+		.base_gfn = ms->gpa >> PAGE_SHIFT,
+		.npages = ms->size >> PAGE_SHIFT,
+		.base_bidx = ms->gpa >> PAGE_SHIFT,
+	};
+	int r;
+
+	down_write(&vm->slots_lock);
+	r = -EEXIST;
+	if (vmem_slot_index(vm, ms->slot) >= 0)
+		goto out;
+	/* Its own backing range (identity) must not be the sized backing. */
+	r = -EBUSY;
+	if (new.base_bidx < vm->backing_base + vm->backing_pages &&
+	    new.base_bidx + new.npages > vm->backing_base)
+		goto out;
+	r = -ENOSPC;
+	if (vm->configured + new.npages > vmem_max_pages())
+		goto out;
+	r = vmem_slot_insert(vm, &new);
+	if (!r)
+		WRITE_ONCE(vm->configured, vm->configured + new.npages);
 out:
 	up_write(&vm->slots_lock);
 	return r;
@@ -645,9 +760,11 @@ out:
 /*
  * Errors: -EINVAL for a bad id, flag, alignment, an address range that
  * wraps or reaches past 2^max_gpa_bits, or nonzero reserved fields;
- * -EEXIST for an id in use or a range overlapping another slot; -ENOSPC
- * when the VM's slots would exceed max_mem_mb; -ENOENT to delete an id
- * that has no slot; -ENOMEM.  Nothing changes on error.
+ * -EEXIST for an id in use or a range overlapping another slot or a
+ * mapping; -EBUSY for a range inside the sized backing (VMEM_SET_BACKING),
+ * whose offsets the slot's own would collide with; -ENOSPC when the VM's
+ * memory would exceed max_mem_mb; -ENOENT to delete an id that has no
+ * slot; -ENOMEM.  Nothing changes on error.
  */
 int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms)
 {
@@ -675,6 +792,219 @@ int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The backing and its mappings (VMEM_SET_BACKING ... VMEM_UNMAP_MEMORY)   */
+
+static_assert(VMEM_MAP_READONLY == VMEM_MEMSLOT_READONLY);
+static_assert(VMEM_MAP_SMALL_PAGES == VMEM_MEMSLOT_SMALL_PAGES);
+
+/* Flags, padding and reserved words of a struct vmem_backing. */
+static bool vmem_backing_bad(const struct vmem_backing *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(b->reserved); i++)
+		if (b->reserved[i])
+			return true;
+	return b->flags || b->pad || !PAGE_ALIGNED(b->offset) ||
+	       !PAGE_ALIGNED(b->size);
+}
+
+/* Free backing pages [@lo, @hi), if any.  Caller holds slots_lock (w). */
+static void vmem_backing_free(struct vmem_vm *vm, u64 lo, u64 hi)
+{
+	if (lo >= hi)
+		return;
+	vmem_invalidate_range(vm, lo, hi - lo);
+	vmem_p2m_free_range(vm, lo, hi - lo);
+	vmem_invalidate_end(vm);
+}
+
+/*
+ * VMEM_SET_BACKING: the backing becomes [@b->offset, +@b->size); size 0
+ * removes it.  Pages in both the old and the new range keep their
+ * contents; the old range's others are freed, and no mapping may use
+ * them (-EBUSY).  The backing may not overlap a legacy slot's own range
+ * (-EBUSY) nor reach past 2^max_gpa_bits (-EINVAL), and counts in
+ * max_mem_mb with the slots (-ENOSPC).
+ */
+int vmem_set_backing(struct vmem_vm *vm, const struct vmem_backing *b)
+{
+	u64 nb = b->offset >> PAGE_SHIFT, ne = nb + (b->size >> PAGE_SHIFT);
+	u64 ob, oe;
+	unsigned int i;
+	int r = 0;
+
+	if (vmem_backing_bad(b))
+		return -EINVAL;
+	if (b->offset + b->size < b->offset ||
+	    b->offset + b->size > BIT_ULL(vmem_config.max_gpa_bits))
+		return -EINVAL;
+	if (!b->size)
+		nb = ne = 0;
+
+	down_write(&vm->slots_lock);
+	ob = vm->backing_base;
+	oe = ob + vm->backing_pages;
+	for (i = 0; i < vm->nr_slots; i++) {
+		struct vmem_slot *s = &vm->slots[i];
+		u64 lo = s->base_bidx, hi = lo + s->npages;
+
+		if (vmem_slot_is_map(s) ? lo < nb || hi > ne :
+					  lo < ne && hi > nb) {
+			r = -EBUSY;
+			goto out;
+		}
+	}
+	if (vm->configured - (oe - ob) + (ne - nb) > vmem_max_pages()) {
+		r = -ENOSPC;
+		goto out;
+	}
+	vmem_backing_free(vm, ob, min(oe, nb));
+	vmem_backing_free(vm, max(ob, ne), oe);
+	vm->backing_base = nb;
+	vm->backing_pages = ne - nb;
+	WRITE_ONCE(vm->configured, vm->configured - (oe - ob) + (ne - nb));
+out:
+	up_write(&vm->slots_lock);
+	return r;
+}
+
+/*
+ * VMEM_DISCARD_BACKING: free the contents of a backing range, mapped or
+ * not (every alias and the VMM's mapping then read zeros, like a hole
+ * punched in a file).  -ERANGE past the backing's end.
+ */
+int vmem_discard_backing(struct vmem_vm *vm, const struct vmem_backing *b)
+{
+	u64 first = b->offset >> PAGE_SHIFT, n = b->size >> PAGE_SHIFT;
+	int r = 0;
+
+	if (vmem_backing_bad(b) || !n)
+		return -EINVAL;
+	down_write(&vm->slots_lock);
+	if (first + n < first || first < vm->backing_base ||
+	    first + n > vm->backing_base + vm->backing_pages)
+		r = -ERANGE;
+	else
+		vmem_backing_free(vm, first, first + n);
+	up_write(&vm->slots_lock);
+	return r;
+}
+
+/* Common checks of a struct vmem_memory_map: -EINVAL or 0. */
+static int vmem_map_check(const struct vmem_memory_map *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(m->reserved); i++)
+		if (m->reserved[i])
+			return -EINVAL;
+	if (m->pad || !m->size || !PAGE_ALIGNED(m->gpa) ||
+	    !PAGE_ALIGNED(m->size) || !PAGE_ALIGNED(m->offset))
+		return -EINVAL;
+	if (m->gpa + m->size < m->gpa ||
+	    m->gpa + m->size > BIT_ULL(vmem_config.max_gpa_bits))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * VMEM_MAP_MEMORY: backing [@offset, +@size) appears at guest-physical
+ * [@gpa, +@size).  A new mapping has no derived mappings yet, so nothing
+ * is invalidated: the guest's next access faults through it.  Errors:
+ * -EINVAL (see vmem_map_check(), unknown flags), -ERANGE for a backing
+ * range past the backing's end, -EEXIST for a guest range overlapping a
+ * slot or mapping, -ENOSPC beyond max_memslots mappings, -ENOMEM.
+ */
+int vmem_map_memory(struct vmem_vm *vm, const struct vmem_memory_map *m)
+{
+	struct vmem_slot new = {
+		.id = VMEM_SLOT_MAP,
+		.flags = m->flags,
+		.base_gfn = m->gpa >> PAGE_SHIFT,
+		.npages = m->size >> PAGE_SHIFT,
+		.base_bidx = m->offset >> PAGE_SHIFT,
+	};
+	int r = vmem_map_check(m);
+
+	if (r)
+		return r;
+	if (m->flags & ~(VMEM_MAP_READONLY | VMEM_MAP_SMALL_PAGES))
+		return -EINVAL;
+
+	down_write(&vm->slots_lock);
+	r = -ERANGE;
+	if (m->offset + m->size < m->offset ||
+	    new.base_bidx < vm->backing_base ||
+	    new.base_bidx + new.npages > vm->backing_base + vm->backing_pages)
+		goto out;
+	r = -ENOSPC;
+	if (vm->nr_maps >= vmem_config.max_memslots)
+		goto out;
+	r = vmem_slot_insert(vm, &new);
+	if (!r)
+		vm->nr_maps++;
+out:
+	up_write(&vm->slots_lock);
+	return r;
+}
+
+/*
+ * VMEM_UNMAP_MEMORY: remove every mapping inside guest-physical [@gpa,
+ * +@size).  Their TDP and shadow entries are zapped; the backing and the
+ * VMM's mapping of it are untouched.  Errors: -EINVAL (see
+ * vmem_map_check(), a nonzero offset or flags, a mapping that crosses
+ * the range's ends), -EBUSY for a legacy slot in the range (deleted with
+ * VMEM_SET_MEMSLOT only), -ENOENT when the range holds no mapping.
+ */
+int vmem_unmap_memory(struct vmem_vm *vm, const struct vmem_memory_map *m)
+{
+	u64 gfn = m->gpa >> PAGE_SHIFT, n = m->size >> PAGE_SHIFT;
+	unsigned int i, found = 0;
+	int r = vmem_map_check(m);
+
+	if (r)
+		return r;
+	if (m->offset || m->flags)
+		return -EINVAL;
+
+	down_write(&vm->slots_lock);
+	for (i = 0; i < vm->nr_slots; i++) {
+		struct vmem_slot *s = &vm->slots[i];
+
+		if (s->base_gfn + s->npages <= gfn || s->base_gfn >= gfn + n)
+			continue;
+		if (!vmem_slot_is_map(s)) {
+			r = -EBUSY;
+			goto out;
+		}
+		if (s->base_gfn < gfn || s->base_gfn + s->npages > gfn + n) {
+			r = -EINVAL;
+			goto out;
+		}
+		found++;
+	}
+	if (!found) {
+		r = -ENOENT;
+		goto out;
+	}
+
+	vmem_invalidate_begin(vm, gfn, n, true);
+	for (i = vm->nr_slots; i-- > 0;) {
+		struct vmem_slot *s = &vm->slots[i];
+
+		if (s->base_gfn >= gfn && s->base_gfn < gfn + n) {
+			vmem_slot_remove(vm, i);
+			vm->nr_maps--;
+		}
+	}
+	vmem_invalidate_end(vm);
+out:
+	up_write(&vm->slots_lock);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
 /* The VMM's mapping of guest RAM (mmap of the VM fd)                      */
 
 /*
@@ -682,7 +1012,7 @@ int vmem_set_memslot(struct vmem_vm *vm, const struct vmem_memslot *ms)
  * under slots_lock instead of returning vmf->page: the p2m lookup and the
  * PTE are then atomic with respect to vmem_invalidate_range(), whose
  * unmap_mapping_range() would otherwise miss a PTE installed after it
- * from a page looked up before it.
+ * from a page looked up before it.  The offset is the backing index.
  */
 static vm_fault_t vmem_mem_fault(struct vm_fault *vmf)
 {
@@ -692,8 +1022,8 @@ static vm_fault_t vmem_mem_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 
 	down_read(&vm->slots_lock);
-	if (!vmem_slot_find(vm, vmf->pgoff)) {
-		/* The slot was deleted after mmap(). */
+	if (!vmem_bidx_valid(vm, vmf->pgoff)) {
+		/* The slot was deleted, or the backing shrunk, after mmap(). */
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
@@ -753,10 +1083,11 @@ static const struct vm_operations_struct vmem_mem_vm_ops = {
 };
 
 /*
- * The file offset is the guest-physical address.  The range must lie in
- * one slot (RAM or ROM: the VMM loads ROM contents this way) and the
- * mapping must be shared, else -EINVAL.  The mapping stays valid when
- * the slot is deleted, but then faults with SIGBUS.
+ * The file offset is the backing offset: for a legacy slot, its guest-
+ * physical address.  The range must lie in one slot (RAM or ROM: the VMM
+ * loads ROM contents this way) or in the sized backing, and the mapping
+ * must be shared, else -EINVAL.  The mapping stays valid when the slot is
+ * deleted or the backing shrinks, but then faults with SIGBUS there.
  */
 int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma)
 {
@@ -771,7 +1102,11 @@ int vmem_mem_mmap(struct vmem_vm *vm, struct vm_area_struct *vma)
 
 	down_read(&vm->slots_lock);
 	s = vmem_slot_find(vm, vma->vm_pgoff);
-	if (s && vma->vm_pgoff + npages - s->base_gfn <= s->npages)
+	if (vma->vm_pgoff >= vm->backing_base &&
+	    vma->vm_pgoff + npages <= vm->backing_base + vm->backing_pages)
+		r = 0;
+	else if (s && !vmem_slot_is_map(s) &&
+		 vma->vm_pgoff + npages - s->base_gfn <= s->npages)
 		r = 0;
 	up_read(&vm->slots_lock);
 	if (r)
@@ -797,4 +1132,7 @@ void vmem_mem_destroy(struct vmem_vm *vm)
 	vmem_kfree(vm->slots);
 	vm->slots = NULL;
 	vm->nr_slots = 0;
+	vm->nr_maps = 0;
+	vm->backing_base = 0;
+	vm->backing_pages = 0;
 }

@@ -206,7 +206,7 @@ struct vmem_hint {
  * @salt:	pshare.salt  [S]
  * @removed:	the VM is going away: no new merges into it  [S]
  * @round:	the daemon's last wake-up that visited the VM  [S]
- * @cursor:	next gfn to visit  [daemon]
+ * @cursor:	next backing index to visit  [daemon]
  * @hashes:	gfn -> hash >> 1 seen at the last visit  [daemon]
  * @pass_merges: merges into this VM during its current pass  [S]
  * @quiet_passes: full passes in a row without a merge  [S]

@@ -5,7 +5,7 @@
  * (vmem_share.c).  Only these two files look inside p2m entries; every
  * other reader goes through vmem_mem.c's functions.
  *
- * A p2m entry (vm->p2m, indexed by gfn) is one of:
+ * A p2m entry (vm->p2m, indexed by backing index, vmem_vm.h) is one of:
  *   NULL			untouched: no machine memory
  *   struct page *		private: a machine page owned by the VM
  *   tagged struct page *	shared: xa_tag_pointer(frame, VMEM_P2M_TAG_SHARED),
@@ -16,6 +16,10 @@
  *				slot in the VM's swap file; no machine page
  * Value entries keep bit 0 of the value clear (xa_mk_value(v) with v even
  * has pointer tag 1), so they never look like a tag-3 pointer.
+ *
+ * The @gfn the functions below take is a p2m index, that is a backing
+ * page index: a page the guest sees at several guest-physical addresses
+ * is one entry, and vmem_invalidate_range() drops its mappings at each.
  */
 #ifndef _VMEM_SHARE_H
 #define _VMEM_SHARE_H

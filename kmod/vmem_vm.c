@@ -40,6 +40,8 @@ static_assert(sizeof(struct vmem_vm_stats) == 128);
 static_assert(sizeof(struct vmem_vm_name) == 72);
 static_assert(sizeof(struct vmem_pshare) == 48);
 static_assert(sizeof(struct vmem_swap_file) == 32);
+static_assert(sizeof(struct vmem_backing) == 56);
+static_assert(sizeof(struct vmem_memory_map) == 64);
 
 #define VMEM_FS_MAGIC	0x766d656d	/* "vmem" */
 
@@ -201,6 +203,24 @@ static long vmem_vm_ioctl(struct file *file, unsigned int cmd,
 		if (copy_from_user(&ms, argp, sizeof(ms)))
 			return -EFAULT;
 		return vmem_set_memslot(vm, &ms);
+	}
+	case VMEM_SET_BACKING:
+	case VMEM_DISCARD_BACKING: {
+		struct vmem_backing b;
+
+		if (copy_from_user(&b, argp, sizeof(b)))
+			return -EFAULT;
+		return cmd == VMEM_SET_BACKING ? vmem_set_backing(vm, &b) :
+						 vmem_discard_backing(vm, &b);
+	}
+	case VMEM_MAP_MEMORY:
+	case VMEM_UNMAP_MEMORY: {
+		struct vmem_memory_map m;
+
+		if (copy_from_user(&m, argp, sizeof(m)))
+			return -EFAULT;
+		return cmd == VMEM_MAP_MEMORY ? vmem_map_memory(vm, &m) :
+						vmem_unmap_memory(vm, &m);
 	}
 	case VMEM_CREATE_VCPU:
 		return vmem_create_vcpu(vm, arg);

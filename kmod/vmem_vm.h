@@ -40,24 +40,44 @@ struct page;
 /* Memory slots and the p2m (vmem_mem.c)                                  */
 
 /**
- * struct vmem_slot - one guest-physical RAM range
- * @id:		slot id chosen by the VMM
- * @flags:	VMEM_MEMSLOT_*
+ * struct vmem_slot - one guest-physical RAM range and the backing behind it
+ * @id:		slot id chosen by the VMM (VMEM_SET_MEMSLOT), or
+ *		VMEM_SLOT_MAP for a mapping of the backing (VMEM_MAP_MEMORY)
+ * @flags:	VMEM_MEMSLOT_* (the VMEM_MAP_* flags have the same values)
  * @base_gfn:	first guest frame
  * @npages:	frames in the slot
+ * @base_bidx:	backing page index of @base_gfn: equal to it for a slot
+ *		(identity), inside the sized backing for a mapping
  */
 struct vmem_slot {
 	u32 id;
 	u32 flags;
 	u64 base_gfn;
 	u64 npages;
+	u64 base_bidx;
 };
 
+/* The id of a mapping: slot ids stay below max_memslots. */
+#define VMEM_SLOT_MAP		U32_MAX
+
 /*
- * The p2m lives in vm->p2m, an xarray indexed by gfn.  An absent entry is
- * "untouched"; the others are private, shared, zero and swapped, encoded
- * as vmem_share.h describes.  Nobody but vmem_mem.c and the
- * sharing daemon (vmem_share.c) reads the xarray directly.
+ * Guest memory lives in the VM's backing, a space of page indices:
+ * vm->p2m is an xarray indexed by backing index (bidx), and the VMM's
+ * mmap() offset of the VM fd is the backing offset (bidx << PAGE_SHIFT).
+ * Guest-physical addresses reach it through vm->slots, each a gfn range
+ * onto a bidx range.  A legacy slot (VMEM_SET_MEMSLOT) owns the backing
+ * range equal to its own gfn range and frees it with itself; a mapping
+ * (VMEM_MAP_MEMORY) points into the backing VMEM_SET_BACKING sized,
+ * [vm->backing_base, + vm->backing_pages), whose contents outlive every
+ * mapping.  The two
+ * backing ranges never overlap (creating either refuses it), so a bidx is
+ * either some slot's own page or a page of the sized backing.
+ *
+ * An absent p2m entry is "untouched"; the others are private, shared,
+ * zero and swapped, encoded as vmem_share.h describes.  Nobody but
+ * vmem_mem.c and the sharing daemon (vmem_share.c) reads the xarray
+ * directly; reclaim and swap (reclaim.c, swap.c) change entries through
+ * their helpers.
  */
 
 /* Result of vmem_gpa_lookup(): what backs a guest-physical address. */
@@ -75,8 +95,8 @@ enum vmem_gpa_kind {
 enum vmem_gpa_kind vmem_gpa_lookup(struct vmem_vm *vm, u64 gpa);
 
 /*
- * The machine page behind @gfn, allocated, zeroed and charged on first
- * touch.  Returns the page with a reference held (put_page() it), or an
+ * The machine page behind guest frame @gfn, allocated, zeroed and charged
+ * on first touch.  Returns the page with a reference held (put_page() it), or an
  * ERR_PTR: -EFAULT outside RAM, -ENOMEM.  May sleep.  The page may be a
  * shared or the zero frame: read it only (writers use vmem_write_guest(),
  * which breaks sharing).
@@ -93,18 +113,20 @@ int vmem_write_guest(struct vmem_vm *vm, u64 gpa, const void *buf, size_t len);
 
 /*
  * The one invalidation entry point (DESIGN.md): before any p2m change of
- * frames [@gfn, @gfn + @npages), drop every derived mapping: TDP entries
- * (every vCPU has left the guest and will flush its TLB before it runs
- * again by the time this returns), and the VMM's mappings of the VM fd.
- * Then change the p2m, then call vmem_invalidate_end().  Between the two,
- * TDP faults retry instead of mapping (the mmu_seq protocol).
+ * backing pages [@bidx, @bidx + @npages), drop every derived mapping: the
+ * TDP and shadow entries of every guest-physical range mapping them
+ * (found by a linear scan of vm->slots: a VM has few), after which every
+ * vCPU has left the guest and will flush its TLB before it runs again,
+ * and the VMM's mappings of the VM fd at those backing offsets.  Then
+ * change the p2m, then call vmem_invalidate_end().  Between the two, TDP
+ * and shadow faults retry instead of mapping (the mmu_seq protocol).
  *
  * May sleep (unmap_mapping_range(), waiting IPIs).  The caller holds
  * vm->slots_lock for write, which also keeps VMM-mapping faults out (they
  * read the p2m and install the PTE under slots_lock for read).
  * Core-internal: backends never call these.
  */
-void vmem_invalidate_range(struct vmem_vm *vm, u64 gfn, u64 npages);
+void vmem_invalidate_range(struct vmem_vm *vm, u64 bidx, u64 npages);
 void vmem_invalidate_end(struct vmem_vm *vm);
 
 /* ---------------------------------------------------------------------- */
@@ -206,13 +228,20 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  * @lock:		serializes configuration (slots, vCPU creation)
  * @mmu_mode:		VMEM_VM_MMU_HW or VMEM_VM_MMU_SHADOW  [I]
  * @slots_lock:		faults read, SET_MEMSLOT writes
- * @slots:		sorted by base_gfn, @nr_slots in use  [s]
- * @configured:		guest pages covered by slots  [s] to write, [a] read
- * @p2m:		gfn -> machine page; changed under the xarray's own
+ * @slots:		slots and mappings, sorted by base_gfn, @nr_slots in
+ *			use  [s]
+ * @nr_maps:		of which mappings (VMEM_SLOT_MAP)  [s]
+ * @backing_base, @backing_pages: first index and size of the backing
+ *			mappings point into (VMEM_SET_BACKING)  [s]
+ * @configured:		pages of backing the VM may use: its slots' plus
+ *			@backing_pages (an aliased page counts once)  [s]
+ *			to write, [a] read
+ * @p2m:		bidx -> machine page; changed under the xarray's own
  *			lock (xa_lock), which is also held while taking a
  *			page reference, so a lookup never races a removal.
- *			Removing a machine page (slot deletion, teardown, a
- *			merge, a swap-out) also needs @slots_lock for write;
+ *			Removing a machine page (slot deletion, a discard,
+ *			teardown, a merge, a swap-out) also needs
+ *			@slots_lock for write;
  *			adding one (first touch, swap-in) only for read.
  * @granted:		guest pages in a backed state (swapped ones are
  *			not)  [a]
@@ -249,6 +278,9 @@ struct vmem_vm {
 	struct rw_semaphore slots_lock;
 	struct vmem_slot *slots;
 	unsigned int nr_slots;
+	unsigned int nr_maps;
+	u64 backing_base;
+	u64 backing_pages;
 	unsigned long configured;
 
 	struct xarray p2m;

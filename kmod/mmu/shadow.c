@@ -563,7 +563,7 @@ int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa)
 	struct vmem_gwalk gw;
 	struct page *page;
 	unsigned long seq;
-	u64 spte, old, gfn;
+	u64 spte, old, gfn, bidx = 0;
 	bool writable;
 	int r;
 
@@ -592,7 +592,7 @@ int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa)
 		return fetch ? -EFAULT : VMEM_FAULT_MMIO;
 
 	down_read(&vm->slots_lock);
-	kind = __vmem_gpa_lookup(vm, gw.gpa);
+	kind = __vmem_gpa_lookup(vm, gw.gpa, &bidx);
 	if (kind == VMEM_GPA_MMIO || (kind == VMEM_GPA_ROM && write)) {
 		up_read(&vm->slots_lock);
 		/* Code in device memory cannot be run by decoding it. */
@@ -600,7 +600,7 @@ int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa)
 	}
 	seq = READ_ONCE(vm->mmu_seq);
 	smp_rmb();	/* the p2m lookup after the sequence read */
-	page = __vmem_p2m_get(vm, gfn, &writable);
+	page = __vmem_p2m_get(vm, bidx, &writable);
 	if (IS_ERR(page)) {
 		up_read(&vm->slots_lock);
 		return PTR_ERR(page);
@@ -612,7 +612,7 @@ int vmem_shadow_page_fault(struct vmem_vcpu *vcpu, u64 gva, u32 ec, u64 *gpa)
 		 */
 		put_page(page);
 		up_read(&vm->slots_lock);
-		r = vmem_share_unshare(vm, gfn);
+		r = vmem_share_unshare(vm, bidx);
 		return r ? r : VMEM_FAULT_RETRY;
 	}
 

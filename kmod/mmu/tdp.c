@@ -276,6 +276,7 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 	bool writable, large;
 	struct page *page;
 	unsigned long seq;
+	u64 bidx = 0;
 	int r;
 
 	if (!tdp)
@@ -288,7 +289,7 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 		return r;
 
 	down_read(&vm->slots_lock);
-	kind = __vmem_gpa_lookup(vm, gpa);
+	kind = __vmem_gpa_lookup(vm, gpa, &bidx);
 	if (kind == VMEM_GPA_MMIO || (kind == VMEM_GPA_ROM && write)) {
 		up_read(&vm->slots_lock);
 		return VMEM_FAULT_MMIO;
@@ -296,7 +297,7 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 
 	seq = READ_ONCE(vm->mmu_seq);
 	smp_rmb();	/* the p2m lookup after the sequence read */
-	page = __vmem_p2m_get_guest(vm, gfn, &writable);
+	page = __vmem_p2m_get_guest(vm, gfn, bidx, &writable);
 	if (IS_ERR(page)) {
 		up_read(&vm->slots_lock);
 		return PTR_ERR(page);
@@ -305,7 +306,7 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 		/* A write to a shared or zero frame: copy-on-write, enter again. */
 		put_page(page);
 		up_read(&vm->slots_lock);
-		r = vmem_share_unshare(vm, gfn);
+		r = vmem_share_unshare(vm, bidx);
 		return r ? r : VMEM_FAULT_RETRY;
 	}
 

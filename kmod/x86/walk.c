@@ -114,6 +114,7 @@ static int vmem_walk_set_bits(struct vmem_vm *vm, u64 gpa, unsigned int size,
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct page *page;
+	u64 bidx = 0;
 	bool writable;
 	void *va;
 	bool ok;
@@ -123,11 +124,11 @@ static int vmem_walk_set_bits(struct vmem_vm *vm, u64 gpa, unsigned int size,
 		return -EFAULT;	/* entries are naturally aligned */
 	for (;;) {
 		down_read(&vm->slots_lock);
-		if (__vmem_gpa_lookup(vm, gpa) == VMEM_GPA_MMIO) {
+		if (__vmem_gpa_lookup(vm, gpa, &bidx) == VMEM_GPA_MMIO) {
 			up_read(&vm->slots_lock);
 			return -EFAULT;
 		}
-		page = __vmem_p2m_get(vm, gfn, &writable);
+		page = __vmem_p2m_get(vm, bidx, &writable);
 		if (IS_ERR(page)) {
 			up_read(&vm->slots_lock);
 			return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
@@ -137,7 +138,7 @@ static int vmem_walk_set_bits(struct vmem_vm *vm, u64 gpa, unsigned int size,
 		/* Copy-on-write (no locks held), then look again. */
 		put_page(page);
 		up_read(&vm->slots_lock);
-		r = vmem_share_unshare(vm, gfn);
+		r = vmem_share_unshare(vm, bidx);
 		if (r)
 			return r;
 	}

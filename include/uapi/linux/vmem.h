@@ -107,8 +107,9 @@ struct vmem_limits {
  * VMEM_HC_FEATURES returns; 0 when vmem answers none.
  */
 #define VMEM_CAP_HYPERCALLS	12
+/* 13: VMEM_CAP_BACKING, below */
 /* Highest VMEM_CAP_* number this header knows. */
-#define VMEM_CAP_MAX		12
+#define VMEM_CAP_MAX		13
 
 /* ---------------------------------------------------------------------- */
 /* VM ioctls: on a VM fd                                                   */
@@ -283,6 +284,69 @@ struct vmem_hypercalls {
 #define VMEM_HYPERCALLS_SET_ENABLE	(1u << 0)
 
 #define VMEM_HYPERCALLS		_IOWR(VMEMIO, 0x1b, struct vmem_hypercalls)
+
+/* ---------------------------------------------------------------------- */
+/* VM ioctls: the backing and its guest-physical mappings                 */
+
+/*
+ * Guest memory that lives in the VM's backing, independent of where the
+ * guest sees it: one backing range may be mapped at several guest-
+ * physical addresses, unmapped and mapped again without losing its
+ * contents, and the VMM mmap()s the VM fd at the backing offset.
+ * Documentation/api.rst, sections 4.14 to 4.17 and 6.
+ *
+ * The number of guest-physical mappings a VM may have (besides its
+ * slots); 0 when the backing ioctls are not there.
+ */
+#define VMEM_CAP_BACKING	13
+
+/**
+ * struct vmem_backing - a range of the VM's backing
+ * @offset:	first byte, page aligned
+ * @size:	bytes, page aligned
+ * @flags:	zero
+ * @pad:	zero
+ * @reserved:	zero
+ *
+ * VMEM_SET_BACKING makes the backing [@offset, @offset + @size) (usually
+ * offset 0; elsewhere when legacy slots use low offsets, as their own
+ * backing offset is their guest-physical address).  VMEM_DISCARD_BACKING
+ * frees the contents of [@offset, @offset + @size), which read as zeros
+ * afterwards.
+ */
+struct vmem_backing {
+	__u64 offset;
+	__u64 size;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+/**
+ * struct vmem_memory_map - a guest-physical mapping of backing memory
+ * @gpa:	first guest-physical address, page aligned
+ * @size:	bytes, page aligned, nonzero
+ * @offset:	backing offset, page aligned (VMEM_UNMAP_MEMORY: zero)
+ * @flags:	VMEM_MAP_* (VMEM_UNMAP_MEMORY: zero)
+ * @pad:	zero
+ * @reserved:	zero
+ */
+struct vmem_memory_map {
+	__u64 gpa;
+	__u64 size;
+	__u64 offset;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+#define VMEM_MAP_READONLY	(1u << 0)	/* guest writes exit as MMIO */
+#define VMEM_MAP_SMALL_PAGES	(1u << 1)	/* never 2 MiB at first touch */
+
+#define VMEM_SET_BACKING	_IOW(VMEMIO, 0x40, struct vmem_backing)
+#define VMEM_DISCARD_BACKING	_IOW(VMEMIO, 0x41, struct vmem_backing)
+#define VMEM_MAP_MEMORY		_IOW(VMEMIO, 0x42, struct vmem_memory_map)
+#define VMEM_UNMAP_MEMORY	_IOW(VMEMIO, 0x43, struct vmem_memory_map)
 
 /*
  * Hypercalls vmem answers in the kernel: VMMCALL (or VMCALL) at CPL 0
