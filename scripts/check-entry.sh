@@ -15,8 +15,9 @@
 #        and the Retbleed/SRSO untraining (alternatives calling
 #        entry_untrain_ret, srso_alias_untrain_ret and entry_ibpb, the last
 #        on X86_FEATURE_IBPB_ON_VMEXIT);
-#   VMX: an RSB fill on X86_FEATURE_RSB_VMEXIT, and the branch-history
-#        clearing (clear_bhb_loop) the kernel uses on VM exit;
+#   VMX: an RSB fill on X86_FEATURE_RSB_VMEXIT, the rewrite of SPEC_CTRL
+#        for legacy IBRS (a WRMSR), and the branch-history clearing
+#        (clear_bhb_loop) the kernel uses on VM exit;
 #
 # and before the entry instruction a VERW of x86_verw_sel (the kernel's
 # CPU-buffer clearing).  Alternatives count by their site: patched or not,
@@ -199,6 +200,11 @@ def check(ko, code, funcs, alts, func, entry_ops, want):
                             "RET/indirect branch after the exit" %
                             (func, sym, "" if feature is None else
                              " on feature %d" % feature))
+    if want.get("wrmsr") and not any(
+            off > entry and off < end and text.startswith("wrmsr")
+            for off, text, _ in insns):
+        problems.append("%s: no WRMSR (legacy IBRS) before the first "
+                        "RET/indirect branch after the exit" % func)
     return problems
 
 
@@ -217,6 +223,7 @@ for ko in sys.argv[1:]:
         "vmx": ("__vmx_vcpu_run", ("vmresume",), {
             "rsb": (X86_FEATURE_RSB_VMEXIT,),
             "calls": (("clear_bhb_loop", None),),
+            "wrmsr": True,
         }),
     }
     for name, (func, ops, want) in checks.items():
