@@ -28,7 +28,52 @@
 #define VMEM_NMI_ENTRY	asm_exc_nmi_noist
 #endif
 
-#ifndef __ASSEMBLY__
+#ifdef __ASSEMBLY__
+#include <linux/stringify.h>
+#include <asm/alternative.h>
+#include <asm/cpufeatures.h>
+#include <asm/nospec-branch.h>
+
+/*
+ * What KVM's svm/vmenter.S does after #VMEXIT, before the first RET or
+ * indirect branch, on the kernel it is built for.  The guest ran with the
+ * host's return predictions in reach: it may have filled the return stack
+ * buffer with its own targets (Spectre-RSB) and trained the BTB so that a
+ * host RET speculates to a gadget (Retbleed, SRSO/Inception).
+ *
+ * VMEM_SVM_FILL_RSB reg overwrites the RSB with harmless entries.  KVM
+ * fills on X86_FEATURE_RETPOLINE in 6.1 and 6.12 (newer kernels switched
+ * to X86_FEATURE_RSB_VMEXIT, which 6.1 and 6.12 set in the same retpoline
+ * modes): either feature fills here.  Clobbers @reg.
+ */
+.macro VMEM_SVM_FILL_RSB reg:req
+	ALTERNATIVE_2 "jmp .Lvmem_skip_rsb_\@", \
+		__stringify(__FILL_RETURN_BUFFER(\reg, RSB_CLEAR_LOOPS)), \
+		X86_FEATURE_RETPOLINE, \
+		__stringify(__FILL_RETURN_BUFFER(\reg, RSB_CLEAR_LOOPS)), \
+		X86_FEATURE_RSB_VMEXIT
+.Lvmem_skip_rsb_\@:
+.endm
+
+/*
+ * VMEM_SVM_UNTRAIN_RET untrains the return predictor the way the kernel's
+ * Retbleed/SRSO mitigation chose (entry_untrain_ret, srso_alias_untrain_ret,
+ * or an IBPB where the mitigation is "IBPB on VM exit"), patched in by
+ * alternatives.  6.12 names that UNTRAIN_RET_VM; 6.1 has no such macro and
+ * KVM writes out UNTRAIN_RET plus the IBPB_ON_VMEXIT alternative.  Needs
+ * the host's GS (6.12's call-depth reset is per CPU); clobbers RAX, RCX,
+ * RDX (entry_ibpb).
+ */
+#ifdef UNTRAIN_RET_VM
+#define VMEM_SVM_UNTRAIN_RET	UNTRAIN_RET_VM
+#else
+.macro VMEM_SVM_UNTRAIN_RET
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+.endm
+#endif
+
+#else /* !__ASSEMBLY__ */
 
 #include <linux/mm.h>
 #include <linux/syscore_ops.h>
@@ -236,6 +281,6 @@ static inline void vmem_load_gs_index(unsigned int sel)
 #define VMEM_HAVE_NL_ERR_MSG_FMT
 #endif
 
-#endif /* !__ASSEMBLY__ */
+#endif /* __ASSEMBLY__ */
 
 #endif /* _VMEM_COMPAT_H */

@@ -62,7 +62,7 @@ static_assert(VMEM_RUN_IO_DATA_OFFSET >= sizeof(struct vmem_run) -
 static_assert(offsetof(struct vmem_run, s) + sizeof(((struct vmem_run *)0)->s)
 	      <= VMEM_RUN_IO_DATA_OFFSET);
 static_assert(VMEM_RUN_IO_DATA_OFFSET + VMEM_RUN_IO_DATA_SIZE <= PAGE_SIZE);
-static_assert(sizeof(struct vmem_regs) == 18 * 8);
+static_assert(sizeof(struct vmem_regs) == 8 + 18 * 8 + 32);
 static_assert(sizeof(struct vmem_segment) == 24);
 static_assert(sizeof(struct vmem_dtable) == 16);
 static_assert(sizeof(struct vmem_sregs) == 8 + 8 * 24 + 2 * 16 + 7 * 8 + 64);
@@ -289,6 +289,10 @@ static void vmem_get_regs(struct vmem_vcpu *vcpu, struct vmem_regs *regs)
 {
 	const u64 *g = vcpu->regs;
 
+	regs->flags = 0;
+	regs->pad = 0;
+	memset(regs->reserved, 0, sizeof(regs->reserved));
+
 	regs->rax = g[VMEM_RAX];
 	regs->rbx = g[VMEM_RBX];
 	regs->rcx = g[VMEM_RCX];
@@ -309,11 +313,24 @@ static void vmem_get_regs(struct vmem_vcpu *vcpu, struct vmem_regs *regs)
 	regs->rflags = vmem_backend->get_rflags(vcpu);
 }
 
+/* The checks of SET_REGS and of the run area's VMEM_SYNC_REGS alike. */
+static bool vmem_regs_ok(const struct vmem_regs *regs)
+{
+	unsigned int i;
+
+	if (regs->flags || regs->pad)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(regs->reserved); i++)
+		if (regs->reserved[i])
+			return false;
+	return !(regs->rflags & VMEM_RFLAGS_RESERVED);
+}
+
 static int vmem_set_regs(struct vmem_vcpu *vcpu, const struct vmem_regs *regs)
 {
 	u64 *g = vcpu->regs;
 
-	if (regs->rflags & VMEM_RFLAGS_RESERVED)
+	if (!vmem_regs_ok(regs))
 		return -EINVAL;
 
 	g[VMEM_RAX] = regs->rax;
@@ -624,7 +641,7 @@ static int vmem_sync_in(struct vmem_vcpu *vcpu)
 	if (dirty & VMEM_SYNC_REGS) {
 		/* One copy: the VMM may scribble on the page meanwhile. */
 		memcpy(&regs, &run->s.regs, sizeof(regs));
-		if (regs.rflags & VMEM_RFLAGS_RESERVED)
+		if (!vmem_regs_ok(&regs))
 			return -EINVAL;
 	}
 	if (dirty & VMEM_SYNC_SREGS) {
@@ -735,6 +752,9 @@ static int vmem_vcpu_run(struct vmem_vcpu *vcpu)
 	run->exit_reason = VMEM_EXIT_NONE;
 	run->sync_valid = 0;
 	if (READ_ONCE(run->sync_wanted) & ~VMEM_SYNC_ALL)
+		return -EINVAL;
+	if (READ_ONCE(run->pad0[0]) || READ_ONCE(run->pad0[1]) ||
+	    READ_ONCE(run->pad1))
 		return -EINVAL;
 
 	r = vmem_sync_in(vcpu);

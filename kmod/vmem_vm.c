@@ -157,7 +157,7 @@ static long vmem_vm_get_stats(struct vmem_vm *vm,
 
 	if (copy_from_user(&st, ustats, sizeof(st)))
 		return -EFAULT;
-	if (st.flags || st.pad)
+	if (st.flags || st.pad || st.pad2)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(st.reserved); i++)
 		if (st.reserved[i])

@@ -60,6 +60,15 @@ for s in $series_used; do
 	else
 		echo "RESULT FAIL build/$s-W1-sparse build failed, see $log" >>"$results"
 	fi
+	# Speculation the harness cannot observe: read the world switches.
+	ko=$build/$s/kmod/vmem.ko elog=$build/logs/entry-$s.log
+	if [ -f "$ko" ]; then
+		if "$top/scripts/check-entry.sh" "$ko" >"$elog" 2>&1; then
+			echo "RESULT PASS build/$s-entry-mitigations" >>"$results"
+		else
+			echo "RESULT FAIL build/$s-entry-mitigations see $elog" >>"$results"
+		fi
+	fi
 done
 
 make -s -C "$top/selftests" OUT="$build/selftests" >"$build/logs/selftests-build.log" 2>&1 &&

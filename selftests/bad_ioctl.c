@@ -81,6 +81,26 @@ static int test_other_magic_enotty(void)
 	return expect_enotty(nrs, ARRAY_SIZE(nrs));
 }
 
+/*
+ * vmem's magic was 0xB7 before the ABI was fixed, which is nsfs's
+ * (NS_GET_USERNS is _IO(0xB7, 0x1), the number CHECK_EXTENSION had): the
+ * old numbers must mean nothing to a /dev/vmem fd.
+ */
+static int test_old_nsfs_magic_enotty(void)
+{
+	static const unsigned long nrs[] = {
+		_IO(0xB7, 0x00),		/* old GET_API_VERSION */
+		_IO(0xB7, 0x01),		/* NS_GET_USERNS, old CHECK_EXTENSION */
+		_IO(0xB7, 0x02),		/* NS_GET_PARENT */
+		_IOWR(0xB7, 0x02, struct vmem_limits),	/* old GET_LIMITS */
+		_IO(0xB7, 0x03),		/* old CREATE_VM */
+		_IOWR(0xB7, 0x04, __u64[2]),	/* old GET_SUPPORTED_CPUID */
+	};
+
+	_Static_assert(VMEMIO != 0xB7, "vmem's magic is nsfs's");
+	return expect_enotty(nrs, ARRAY_SIZE(nrs));
+}
+
 static int test_unused_nr_enotty(void)
 {
 	static const unsigned long nrs[] = {
@@ -238,6 +258,7 @@ static int test_closed_fd_ebadf(void)
 
 static const struct vt_case cases[] = {
 	VT_CASE(other_magic_enotty),
+	VT_CASE(old_nsfs_magic_enotty),
 	VT_CASE(unused_nr_enotty),
 	VT_CASE(wrong_encoding_enotty),
 	VT_CASE(limits_null_efault),

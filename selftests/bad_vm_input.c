@@ -188,6 +188,9 @@ static int test_stats_and_run_args(void)
 	memset(&st, 0, sizeof(st));
 	st.pad = 1;
 	EXPECT_ERRNO(ioctl(vm->fd, VMEM_GET_VM_STATS, &st), EINVAL);
+	memset(&st, 0, sizeof(st));
+	st.pad2 = 1;
+	EXPECT_ERRNO(ioctl(vm->fd, VMEM_GET_VM_STATS, &st), EINVAL);
 	for (int i = 0; i < (int)(sizeof(st.reserved) / sizeof(st.reserved[0])); i++) {
 		memset(&st, 0, sizeof(st));
 		st.reserved[i] = 1;
@@ -202,6 +205,15 @@ static int test_stats_and_run_args(void)
 	vcpu->run->sync_dirty = 0x8;
 	EXPECT_ERRNO(vcpu_run(vcpu), EINVAL);
 	vcpu->run->sync_dirty = 0;
+	/* Input padding of the run area is zero, as everywhere. */
+	for (int i = 0; i < 2; i++) {
+		vcpu->run->pad0[i] = 1;
+		EXPECT_ERRNO(vcpu_run(vcpu), EINVAL);
+		vcpu->run->pad0[i] = 0;
+	}
+	vcpu->run->pad1 = 1;
+	EXPECT_ERRNO(vcpu_run(vcpu), EINVAL);
+	vcpu->run->pad1 = 0;
 	vm_free(vm);
 	return VT_PASS;
 }
@@ -403,6 +415,18 @@ static int test_wrong_fd_enotty(void)
 	/* System ioctls on either. */
 	EXPECT_ERRNO(ioctl(vm->fd, VMEM_CREATE_VM, 0ul), ENOTTY);
 	EXPECT_ERRNO(ioctl(vcpu->fd, VMEM_GET_API_VERSION, 0ul), ENOTTY);
+	/*
+	 * The numbers of vmem's old magic 0xB7 (nsfs's) are nobody's on a VM
+	 * or vCPU fd: old SET_MEMSLOT, CREATE_VCPU, RUN, GET_REGS (144 bytes
+	 * then), KICK.
+	 */
+	EXPECT_ERRNO(ioctl(vm->fd, _IOW(0xB7, 0x10, struct vmem_memslot), &ms),
+		     ENOTTY);
+	EXPECT_ERRNO(ioctl(vm->fd, _IO(0xB7, 0x11), 1ul), ENOTTY);
+	EXPECT_ERRNO(ioctl(vcpu->fd, _IO(0xB7, 0x20), 0ul), ENOTTY);
+	EXPECT_ERRNO(ioctl(vcpu->fd, _IOR(0xB7, 0x21, __u64[18]), &regs),
+		     ENOTTY);
+	EXPECT_ERRNO(ioctl(vcpu->fd, _IO(0xB7, 0x2d), 0ul), ENOTTY);
 	vm_free(vm);
 	return VT_PASS;
 }

@@ -5,7 +5,8 @@
  * changed them; the run area's register sync (sync_wanted/sync_valid/
  * sync_dirty) shows the same state as the ioctls at every exit and
  * loads the VMM's edits at the next VMEM_RUN (a refused s.sregs fails
- * VMEM_RUN with EINVAL and changes nothing); SET_FPU's XMM0 is what the
+ * VMEM_RUN with EINVAL and changes nothing, as do nonzero flags, pad or
+ * reserved words of struct vmem_regs there and in SET_REGS); SET_FPU's XMM0 is what the
  * guest reads and GET_FPU shows what the guest wrote; SET_DEBUGREGS' DR0
  * is what the guest reads.
  *
@@ -209,6 +210,73 @@ static int test_sync_regs(void)
 	return VT_PASS;
 }
 
+/*
+ * flags, pad and every reserved word of struct vmem_regs are refused with
+ * EINVAL by SET_REGS and by VMEM_RUN's VMEM_SYNC_REGS alike, before
+ * anything changes; GET_REGS and the sync out write them as zero.
+ */
+static void regs_flags(struct vmem_regs *r, int i) { (void)i; r->flags = 1u << 31; }
+static void regs_pad(struct vmem_regs *r, int i) { (void)i; r->pad = 1; }
+static void regs_reserved(struct vmem_regs *r, int i) { r->reserved[i] = 1; }
+
+static int test_regs_reserved_einval(void)
+{
+	static const struct {
+		const char *what;
+		void (*poison)(struct vmem_regs *r, int i);
+		int n;
+	} bad[] = {
+		{ "flags", regs_flags, 1 },
+		{ "pad", regs_pad, 1 },
+		{ "reserved", regs_reserved, 4 },
+	};
+	struct vmem_regs set, got;
+	struct vmem_run *run;
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm;
+
+	_Static_assert(sizeof(set.reserved) / sizeof(set.reserved[0]) == 4,
+		       "a reserved word without a case");
+	ASSERT_TRUE(vm = asm_vm(sync_guest, &vcpu));
+	run = vcpu->run;
+	memset(&got, 0xff, sizeof(got));
+	ASSERT_OK(vcpu_get_regs(vcpu, &got));
+	EXPECT_EQ(got.flags, 0);
+	EXPECT_EQ(got.pad, 0);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(got.reserved[i], 0);
+	set = got;
+	for (unsigned int k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		for (int i = 0; i < bad[k].n; i++) {
+			struct vmem_regs b = set;
+
+			b.rax = 0x5a5a;
+			bad[k].poison(&b, i);
+			EXPECT_ERRNO(vcpu_set_regs(vcpu, &b), EINVAL);
+			run->s.regs = b;
+			run->sync_dirty = VMEM_SYNC_REGS;
+			EXPECT_ERRNO(vcpu_run(vcpu), EINVAL);
+			run->sync_dirty = 0;
+			ASSERT_OK(vcpu_get_regs(vcpu, &got));
+			EXPECT_EQ(got.rax, set.rax);
+			if (vt_case_failed()) {
+				vt_diag("%s[%d] was accepted", bad[k].what, i);
+				break;
+			}
+		}
+	}
+	/* Still runs, and the sync out writes the reserved words as zero. */
+	memset(&run->s.regs, 0xff, sizeof(run->s.regs));
+	run->sync_wanted = VMEM_SYNC_REGS;
+	ASSERT_RUN_EXIT(vcpu, VMEM_EXIT_HLT);
+	EXPECT_EQ(run->s.regs.flags, 0);
+	EXPECT_EQ(run->s.regs.pad, 0);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(run->s.regs.reserved[i], 0);
+	vm_free(vm);
+	return VT_PASS;
+}
+
 static int test_fpu_round_trip(void)
 {
 	const uint64_t x0 = 0xa1a2a3a4b1b2b3b4ull;
@@ -256,6 +324,7 @@ static int test_debugregs_reach_guest(void)
 static const struct vt_case cases[] = {
 	VT_CASE(gprs_round_trip),
 	VT_CASE(sync_regs),
+	VT_CASE(regs_reserved_einval),
 	VT_CASE(fpu_round_trip),
 	VT_CASE(debugregs_reach_guest),
 };

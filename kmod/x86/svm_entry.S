@@ -15,11 +15,15 @@
  *   VMLOAD vmcb_pa		the guest's
  *   load GPRs			all but RAX and RSP, which VMRUN loads from
  *				the VMCB
+ *   VERW			where the kernel clears CPU buffers before
+ *				guest entry (TSA, MDS): VM_CLEAR_CPU_BUFFERS
  *   STI; VMRUN		IF=1 so that with V_INTR_MASKING a physical
  *				interrupt in the guest is an INTR #VMEXIT; GIF=0
  *				keeps it pending until VMRUN sets GIF
  *   CLI			#VMEXIT cleared GIF: nothing was taken
  *   store GPRs; VMSAVE vmcb_pa; VMLOAD host_save_pa
+ *   clear scratch GPRs; fill the RSB; untrain RET (Retbleed/SRSO), all
+ *				before the first RET: see vmem_compat.h
  *
  * @regs is vcpu->regs, indexed by enum vmem_gpr (instruction-encoding
  * order, checked by a static_assert in svm_vcpu.c).  After #VMEXIT the CPU
@@ -33,6 +37,9 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/nospec-branch.h>
+
+#include "vmem_compat.h"
 
 #define VCPU_RCX	(1 * 8)
 #define VCPU_RDX	(2 * 8)
@@ -90,6 +97,9 @@ SYM_FUNC_START(__svm_vcpu_run)
 	mov	VCPU_R15(%rsi), %r15
 	mov	VCPU_RSI(%rsi), %rsi
 
+	/* Clobbers ZF only. */
+	VM_CLEAR_CPU_BUFFERS
+
 	sti
 5:	vmrun	%rax
 6:	cli
@@ -134,6 +144,15 @@ SYM_FUNC_START(__svm_vcpu_run)
 	xor	%r9d, %r9d
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
+
+	/*
+	 * No RET and no indirect branch since VMRUN, and none before these:
+	 * the guest may have filled the RSB with its own targets and trained
+	 * the host's return prediction.  Interrupts stay off (GIF=0) until
+	 * the caller's STGI, so no handler's RET comes first either.
+	 */
+	VMEM_SVM_FILL_RSB %rax
+	VMEM_SVM_UNTRAIN_RET
 
 	pop	%rbx
 	pop	%r12

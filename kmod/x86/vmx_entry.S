@@ -23,7 +23,8 @@
  * order, checked by a static_assert in vmx_vcpu.c); RSP lives in the VMCS.
  *
  * After the exit: RSB stuffing before the first RET (a guest must not
- * steer host returns, Spectre-RSB), the branch-history clearing sequence
+ * steer host returns, Spectre-RSB), the legacy-IBRS rewrite of SPEC_CTRL
+ * before that RET too, the branch-history clearing sequence
  * where the kernel uses it on VM exit, and no guest value left in a
  * scratch register.  Before the entry: VERW where the kernel clears CPU
  * buffers before VM entry (MDS/MMIO stale data).
@@ -34,7 +35,9 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/ibt.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/segment.h>
 
 #include "vmem_compat.h"
@@ -163,6 +166,22 @@ SYM_INNER_LABEL(__vmx_vmexit, SYM_L_GLOBAL)
 	/* Before any RET: the guest may have filled the RSB with its own. */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/*
+	 * Legacy IBRS protects only once written after the guest ran, and
+	 * that must happen before the first unbalanced RET, as KVM's
+	 * vmx_spec_ctrl_restore_host() does.  The guest cannot write
+	 * SPEC_CTRL itself (the core intercepts it), so the value is the
+	 * host's; the high half is zero, as KVM assumes too.  The host GS
+	 * base is back (VM exit loads it), so per-CPU data is reachable.
+	 */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	xor	%edx, %edx
+	mov	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	wrmsr
+.Lspec_ctrl_done:
+
 	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	mov	%ebx, %eax

@@ -1545,13 +1545,7 @@ static void vmx_restore_host(struct vmx_vcpu *vmx, struct vmx_host_state *h)
 	invalidate_tss_limit();
 	if (unlikely(h->debugctl))
 		wrmsrl(MSR_IA32_DEBUGCTLMSR, h->debugctl);
-	/*
-	 * Legacy IBRS protects only once written after the guest ran
-	 * (KVM's vmx_spec_ctrl_restore_host()).  The guest cannot write
-	 * SPEC_CTRL itself (the core intercepts it).
-	 */
-	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
-		wrmsrl(MSR_IA32_SPEC_CTRL, this_cpu_read(x86_spec_ctrl_current));
+	/* Legacy IBRS is rewritten in __vmx_vcpu_run, before its RET. */
 }
 
 /* Read what the exit handlers need while the VMCS is surely here. */

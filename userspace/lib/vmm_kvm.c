@@ -169,18 +169,45 @@ static int kvm_vcpu_create(struct vmm_vcpu *vcpu)
 	return 0;
 }
 
-/* struct kvm_regs and struct vmem_regs have the same layout. */
-_Static_assert(sizeof(struct kvm_regs) == sizeof(struct vmem_regs),
-	       "kvm_regs and vmem_regs differ");
+/*
+ * struct kvm_regs holds the registers of struct vmem_regs in the same
+ * order, without vmem's flags, pad and reserved words.
+ */
+#define VMM_KVM_REGS(X) \
+	X(rax) X(rbx) X(rcx) X(rdx) X(rsi) X(rdi) X(rsp) X(rbp) \
+	X(r8) X(r9) X(r10) X(r11) X(r12) X(r13) X(r14) X(r15) \
+	X(rip) X(rflags)
 
 static int kvm_get_regs(struct vmm_vcpu *vcpu, struct vmem_regs *regs)
 {
-	return vmm_ioctl(vcpu->fd, KVM_GET_REGS, (unsigned long)regs);
+	struct kvm_regs k;
+	int r;
+
+	r = vmm_ioctl(vcpu->fd, KVM_GET_REGS, (unsigned long)&k);
+	if (r)
+		return r;
+	memset(regs, 0, sizeof(*regs));
+#define X(f) regs->f = k.f;
+	VMM_KVM_REGS(X)
+#undef X
+	return 0;
 }
 
 static int kvm_set_regs(struct vmm_vcpu *vcpu, const struct vmem_regs *regs)
 {
-	return vmm_ioctl(vcpu->fd, KVM_SET_REGS, (unsigned long)regs);
+	struct kvm_regs k;
+	unsigned int i;
+
+	/* The rule vmem applies: a flag or reserved word KVM lacks is refused. */
+	if (regs->flags || regs->pad)
+		return -EINVAL;
+	for (i = 0; i < sizeof(regs->reserved) / sizeof(regs->reserved[0]); i++)
+		if (regs->reserved[i])
+			return -EINVAL;
+#define X(f) k.f = regs->f;
+	VMM_KVM_REGS(X)
+#undef X
+	return vmm_ioctl(vcpu->fd, KVM_SET_REGS, (unsigned long)&k);
 }
 
 static void seg_from_kvm(struct vmem_segment *v, const struct kvm_segment *k)

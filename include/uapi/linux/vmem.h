@@ -21,7 +21,12 @@
 /* Bumped only for incompatible changes; additions are capabilities. */
 #define VMEM_API_VERSION	1
 
-#define VMEMIO			0xB7
+/*
+ * Free in the kernel's Documentation/userspace-api/ioctl/ioctl-number.rst
+ * (0xB7 is nsfs's and remoteproc's, 0xB8 mshv's, 0xBA liveupdate's);
+ * vmem uses sequence numbers 0x00-0x4f.
+ */
+#define VMEMIO			0xBD
 
 /* ---------------------------------------------------------------------- */
 /* System ioctls: on the fd of /dev/vmem                                   */
@@ -165,7 +170,7 @@ struct vmem_memslot {
  * @pad2:	zero
  * @reserved:	zero on output, for future statistics
  *
- * Only @flags, @pad and @reserved are checked on input (zero, else
+ * Only @flags, @pad, @pad2 and @reserved are checked on input (zero, else
  * -EINVAL); the statistics are output only.
  */
 struct vmem_vm_stats {
@@ -371,10 +376,25 @@ struct vmem_memory_map {
 /* ---------------------------------------------------------------------- */
 /* vCPU state                                                              */
 
+/**
+ * struct vmem_regs - general-purpose registers, RIP and RFLAGS of a vCPU
+ * @flags:	in: zero; out: zero
+ * @pad:	zero
+ * @rax, ...:	the registers
+ * @rflags:	reserved bits must hold their fixed values on SET
+ * @reserved:	zero
+ *
+ * Input to VMEM_SET_REGS and to VMEM_RUN through run->s.regs with
+ * VMEM_SYNC_REGS in run->sync_dirty: a nonzero @flags, @pad or @reserved
+ * is -EINVAL there, before anything changes.
+ */
 struct vmem_regs {
+	__u32 flags;
+	__u32 pad;
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
 	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
 	__u64 rip, rflags;
+	__u64 reserved[4];
 };
 
 /**
@@ -594,6 +614,7 @@ struct vmem_event {
  * @sync_wanted:	register groups to copy into @s at every exit
  * @sync_dirty:		register groups the VMM changed in @s; loaded at the
  *			next VMEM_RUN, then cleared by vmem
+ * @pad0, @pad1:	zero (VMEM_RUN fails with -EINVAL otherwise)
  *
  * Out (vmem → VMM), valid after VMEM_RUN returns:
  * @exit_reason:	VMEM_EXIT_*
