@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) "vmem: " fmt
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -323,6 +324,7 @@ long vmem_create_vm(unsigned long flags)
 		goto out_count;
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
+	vm->owner = current_euid();
 	init_rwsem(&vm->slots_lock);
 	xa_init(&vm->p2m);
 	spin_lock_init(&vm->mmu_lock);

@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <asm/msr-index.h>
@@ -203,6 +204,9 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  * @ref:		the VM fd and each vCPU hold one (VMM mappings hold
  *			the VM file, hence the VM fd's reference)  [a]
  * @lock:		serializes configuration (slots, vCPU creation)
+ * @owner:		the creator's effective uid: whose VM it is for the
+ *			control plane's visibility and for sharing groups
+ *			(Documentation/api.rst, "Who may see and do what")  [I]
  * @mmu_mode:		VMEM_VM_MMU_HW or VMEM_VM_MMU_SHADOW  [I]
  * @slots_lock:		faults read, SET_MEMSLOT writes
  * @slots:		sorted by base_gfn, @nr_slots in use  [s]
@@ -241,6 +245,7 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
 struct vmem_vm {
 	struct kref ref;
 	struct mutex lock;
+	kuid_t owner;
 	u32 mmu_mode;
 
 	struct rw_semaphore slots_lock;
