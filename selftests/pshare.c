@@ -373,8 +373,15 @@ static int run_mix_as(const uid_t uid[2], const uint32_t salt_flags[2],
 		fill_mix(vms[i], i);
 	}
 	for (int i = 0; i < 2; i++) {
-		if (salt_flags[i])
-			ASSERT_OK(pshare(vms[i], salt_flags[i], 0, 0x5a17, NULL));
+		if (salt_flags[i] &&
+		    pshare(vms[i], salt_flags[i], 0, 0x5a17, NULL)) {
+			int err = errno;
+
+			vm_free(vms[0]);
+			vm_free(vms[1]);
+			FAIL("VMEM_PSHARE flags %#x: %s", salt_flags[i],
+			     vt_errno_name(err));
+		}
 		b[i] = full_scans(vms[i]);
 		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
 	}
