@@ -57,7 +57,7 @@
  */
 #include <net/genetlink.h>
 #ifndef GENL_MCAST_CAP_NET_ADMIN
-#error "vmem needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, or a 6.1.y with its backport)"
+#error "vmem needs GENL_MCAST_CAP_NET_ADMIN (6.7, or 6.1.y with the backport)"
 #endif
 #define VMEM_GENL_MCAST_ADMIN	GENL_MCAST_CAP_NET_ADMIN
 

@@ -34,20 +34,22 @@
  * other and never with another user's VMs (a dedup timing channel needs
  * a shared frame); only an administrator (VMEM_PSHARE_HOST_SALT, with
  * CAP_SYS_ADMIN) puts VMs of different users into one host-wide group,
- * as ESX's salting is the administrator's setting.  Zero pages are shared across all VMs whatever the salt:
- * the zero frame is allocated by vmem at load (no guest picks it or can
- * have it placed), it is never writable, and "this page is zero" is no
- * secret an attacker can learn through dedup timing that it could not
- * assume (every guest has zero pages).
+ * as ESX's salting is the administrator's setting.  Zero pages are
+ * shared across all VMs whatever the salt: the zero frame is allocated
+ * by vmem at load (no guest picks it or can have it placed), it is never
+ * writable, and "this page is zero" is no secret an attacker can learn
+ * through dedup timing that it could not assume (every guest has zero
+ * pages).
  *
  * Locking, outermost first: vm->slots_lock (write, for any p2m change)
  * -> vmem_share_lock -> xa_lock(&vm->p2m).  vmem_share_lock protects the
  * VM list, the two tables, every frame's reference count, the zero
  * frame's count and the per-VM settings (a merge decided under a VM's
- * old group re-checks it under the lock and gives up); the daemon's per-VM cursor and
- * hash memory are its own.  The p2m entries of shared frames hold no
- * page reference: the frame's struct vmem_sframe owns the page, and a
- * reader takes its reference under xa_lock before the entry can go.
+ * old group re-checks it under the lock and gives up); the daemon's
+ * per-VM cursor and hash memory are its own.  The p2m entries of shared
+ * frames hold no page reference: the frame's struct vmem_sframe owns the
+ * page, and a reader takes its reference under xa_lock before the entry
+ * can go.
  */
 #define pr_fmt(fmt) "vmem: " fmt
 
