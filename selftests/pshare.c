@@ -557,6 +557,53 @@ static int test_disabled_never_merged(void)
 }
 
 /*
+ * A salt change forgets what the VM's pages were seen as: B, sharing
+ * with A's salt, records its pages as hints, stops, and moves to another
+ * salt; A (still on the old salt) must not find B's pages then.  Before,
+ * each of A's pages 0-7 was copied into a frame of its own on B's stale
+ * hint: the host's frame count says which (2: each VM's repeated page;
+ * 10: eight more).
+ */
+static int test_salt_change_forgets_hints(void)
+{
+	struct vmem_vm_stats st;
+	struct vt_vm *vms[2];
+	uint64_t b[2];
+	struct host h;
+
+	ASSERT_OK(vt_params_share_fast());
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, VMEM_VM_MMU_AUTO));
+		fill_mix(vms[i], i);
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0x5a17, NULL));
+	}
+	b[1] = full_scans(vms[1]);
+	ASSERT_OK(pshare(vms[1], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	ASSERT_TRUE(wait_passes(&vms[1], 1, &b[1], 2));
+	ASSERT_OK(pshare(vms[1], VMEM_PSHARE_SET_ENABLE, 0, 0, NULL));
+	ASSERT_OK(pshare(vms[1], VMEM_PSHARE_SET_SALT, 0, 0x5a18, NULL));
+
+	b[0] = full_scans(vms[0]);
+	ASSERT_OK(pshare(vms[0], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	ASSERT_TRUE(wait_passes(&vms[0], 1, &b[0], 3));
+	ASSERT_OK(host_read(&h));
+	vt_diag("frames %lld, merges %lld", h.frames, h.merges);
+	EXPECT_EQ(h.frames, 2);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_OK(vm_get_stats(vms[i], &st));
+		EXPECT_EQ(st.shared, 16);	/* 8-15 inside the VM, zero pages */
+	}
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		if (check_mix(vms[i], i) != VT_PASS)
+			return VT_FAIL;
+	for (int i = 0; i < 2; i++)
+		vm_free(vms[i]);
+	vt_params_restore(&saved);
+	return VT_PASS;
+}
+
+/*
  * memory-management.md section 1: VM1 maps g0,g1->Ma, g2->Mb, g3->Mc,
  * g4->Md; VM2 maps g0->Mb, g1->Me.  Built by giving the pages those
  * contents and letting the daemon merge them.
@@ -1038,6 +1085,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(host_salt_not_owner_salt),
 	VT_CASE(host_salt_needs_admin),
 	VT_CASE(disabled_never_merged),
+	VT_CASE(salt_change_forgets_hints),
 	VT_CASE(worked_example),
 	VT_CASE(cow_vmm),
 	VT_CASE(cow_guest),
