@@ -6,7 +6,8 @@
  * merged across VMs (zero pages are), pshare.enable=0 is never merged;
  * sharing groups are scoped to the VM's owner: the same salt shares
  * between VMs of one uid only, unless an administrator made it host-wide
- * (VMEM_PSHARE_HOST_SALT, CAP_SYS_ADMIN; EPERM for others);
+ * (VMEM_PSHARE_HOST_SALT, CAP_SYS_ADMIN; EPERM for others); a salt
+ * change forgets the pages the VM was seen with under the old one;
  * the reference's worked example built through real merges with its
  * statistics checked exactly; copy-on-write by the guest and through the
  * VMM's mapping; merging and guest copy-on-write on shadow-MMU VMs too
