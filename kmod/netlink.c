@@ -11,20 +11,29 @@
  *     that each command accepts only the attributes it uses
  *     (vmem_nl_only()), so a misspelt request is refused, not half-done;
  *   - commands that change state carry GENL_ADMIN_PERM (CAP_NET_ADMIN);
- *     reads are open to everyone, as /proc is: they show sizes and
- *     names, nothing of guest memory;
+ *     reads are open to everyone, but a VM (its name, pid and figures)
+ *     only to its owner (the uid that created it, compared with the
+ *     requesting socket opener's effective uid) and to CAP_NET_ADMIN:
+ *     another user's VM is not there (-ENOENT, skipped by dumps).  Pools,
+ *     the administrator's objects, and host totals are visible to all;
+ *   - the events multicast group is CAP_NET_ADMIN's only (events name
+ *     VMs of every user);
  *   - the family lives in the initial network namespace only;
  *   - parallel_ops: handlers do not run under genl_mutex; the pool tree
  *     mutex and the tunables mutex are all the locking they need.
  */
 #define pr_fmt(fmt) "vmem: " fmt
 
+#include <linux/cred.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/uidgid.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <net/sock.h>
 
 #include <linux/vmem.h>
 #include <linux/vmem_netlink.h>
@@ -64,7 +73,8 @@ enum vmem_nl_mcgrp {
 };
 
 static const struct genl_multicast_group vmem_nl_mcgrps[] = {
-	[VMEM_NL_MCGRP_EVENTS] = { .name = VMEM_GENL_MCGRP_EVENTS },
+	[VMEM_NL_MCGRP_EVENTS] = { .name = VMEM_GENL_MCGRP_EVENTS,
+				   .flags = VMEM_GENL_MCAST_ADMIN },
 };
 
 /* Tunables registered by their owners (vmem_tunable_register()). */
@@ -90,6 +100,35 @@ static int vmem_nl_only(struct genl_info *info, u64 allowed)
 		}
 	}
 	return 0;
+}
+
+/**
+ * struct vmem_nl_viewer - who sent a request, for what it may see
+ * @all:	CAP_NET_ADMIN (the socket's opener and the caller, as for
+ *		GENL_ADMIN_PERM): every VM
+ * @uid:	the socket opener's effective uid: its own VMs
+ */
+struct vmem_nl_viewer {
+	bool all;
+	kuid_t uid;
+};
+
+/* @skb: the request (a dump's cb->skb). */
+static void vmem_nl_viewer_of(const struct sk_buff *skb,
+			      struct vmem_nl_viewer *v)
+{
+	const struct sock *sk = NETLINK_CB(skb).sk;
+	const struct socket *sock = sk ? sk->sk_socket : NULL;
+
+	v->all = netlink_capable(skb, CAP_NET_ADMIN);
+	v->uid = sock && sock->file ? sock->file->f_cred->euid : INVALID_UID;
+}
+
+/* Tree lock held (pvm->vm is valid while the record is in the tree). */
+static bool vmem_nl_may_see(const struct vmem_nl_viewer *v,
+			    const struct vmem_pool_vm *pvm)
+{
+	return v->all || uid_eq(v->uid, pvm->vm->owner);
 }
 
 static int vmem_nl_put_u64(struct sk_buff *skb, int type, u64 val)
@@ -476,17 +515,23 @@ static int vmem_nl_fill_vm(struct sk_buff *skb, u32 portid, u32 seq,
 	return 0;
 }
 
-static int vmem_nl_reply_vm(struct genl_info *info, u32 id)
+/* Another user's VM is -ENOENT, as if it did not exist. */
+static int vmem_nl_reply_vm(struct sk_buff *skb, struct genl_info *info,
+			    u32 id)
 {
+	struct vmem_nl_viewer v;
 	struct vmem_pool_vm *pvm;
 	struct sk_buff *msg;
 	int r;
 
+	vmem_nl_viewer_of(skb, &v);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	vmem_pool_lock();
 	pvm = vmem_pool_vm_find(id);
+	if (pvm && !vmem_nl_may_see(&v, pvm))
+		pvm = NULL;
 	r = pvm ? vmem_nl_fill_vm(msg, info->snd_portid, info->snd_seq, 0,
 				  pvm) : -ENOENT;
 	vmem_pool_unlock();
@@ -508,17 +553,24 @@ static int vmem_nl_vm_get(struct sk_buff *skb, struct genl_info *info)
 		return r;
 	if (GENL_REQ_ATTR_CHECK(info, VMEM_A_VM_ID))
 		return -EINVAL;
-	return vmem_nl_reply_vm(info, nla_get_u32(info->attrs[VMEM_A_VM_ID]));
+	return vmem_nl_reply_vm(skb, info,
+				nla_get_u32(info->attrs[VMEM_A_VM_ID]));
 }
 
 static int vmem_nl_vm_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long id = cb->args[0];
+	struct vmem_nl_viewer v;
 	struct vmem_pool_vm *pvm;
 	int r = 0;
 
+	vmem_nl_viewer_of(cb->skb, &v);
 	vmem_pool_lock();
 	while ((pvm = vmem_pool_vm_next(&id))) {
+		if (!vmem_nl_may_see(&v, pvm)) {
+			id++;
+			continue;
+		}
 		r = vmem_nl_fill_vm(skb, NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI, pvm);
 		if (r)
@@ -561,7 +613,7 @@ static int vmem_nl_vm_set(struct sk_buff *skb, struct genl_info *info)
 	r = vmem_pool_vm_set(id, &a, &ref);
 	if (r)
 		return vmem_nl_refused(info, r, &ref);
-	return vmem_nl_reply_vm(info, id);
+	return vmem_nl_reply_vm(skb, info, id);
 }
 
 /* ---------------------------------------------------------------------- */

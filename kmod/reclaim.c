@@ -33,7 +33,6 @@
 #define pr_fmt(fmt) "vmem: " fmt
 
 #include <linux/atomic.h>
-#include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/xarray.h>
@@ -305,6 +304,7 @@ int vmem_reclaim_vm_init(struct vmem_vm *vm)
 		return -ENOMEM;
 	rv->vm = vm;
 	mutex_init(&rv->lock);
+	INIT_LIST_HEAD(&rv->file_node);
 	ida_init(&rv->slots);
 	vm->reclaim = rv;
 	return 0;
@@ -320,8 +320,7 @@ void vmem_reclaim_vm_free(struct vmem_vm *vm)
 	WARN_ON_ONCE(atomic_long_read(&rv->priv) ||
 		     atomic_long_read(&rv->swapped));
 	ida_destroy(&rv->slots);
-	if (rv->file)
-		fput(rv->file);
+	vmem_swap_release(rv);
 	vmem_kfree(rv);
 	vm->reclaim = NULL;
 }

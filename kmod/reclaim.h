@@ -45,7 +45,10 @@ struct vmem_swap_file;
  * struct vmem_reclaim_vm - a VM's charge and swap state (vm->reclaim)
  * @vm:		the VM  [I]
  * @lock:	serializes reclaim of the VM and swap-file changes
- * @file:	the swap file, NULL until VMEM_SET_SWAP_FILE  [r+s]
+ * @file:	vmem's own open of the swap file, NULL until
+ *		VMEM_SET_SWAP_FILE  [r+s]; also [F] (swap.c's
+ *		vmem_swap_files_lock) to set
+ * @file_node:	in swap.c's list of swap files while @file is set  [F]
  * @slots:	allocated swap slots (the ida has its own lock)
  * @priv:	private pages in the p2m plus charges in flight: an exact,
  *		cheap part of Consumed  [a]
@@ -63,6 +66,7 @@ struct vmem_reclaim_vm {
 	struct vmem_vm *vm;
 	struct mutex lock;
 	struct file *file;
+	struct list_head file_node;
 	struct ida slots;
 	atomic_long_t priv;
 	atomic_long_t swapped;
@@ -103,6 +107,8 @@ void vmem_reclaim_vm_free(struct vmem_vm *vm);
 
 /* swap.c: VMEM_SET_SWAP_FILE. */
 int vmem_swap_set_file(struct vmem_vm *vm, const struct vmem_swap_file *sf);
+/* At VM teardown: close the swap file, free it for another VM. */
+void vmem_swap_release(struct vmem_reclaim_vm *rv);
 /*
  * Write the private page @page at @gfn (the caller holds a reference and
  * rv->lock, not slots_lock) to a free slot and replace its p2m entry by

@@ -3,8 +3,12 @@
  * swap.c - hypervisor swap: the VM's swap file, its slots, and moving one
  * page out to it or back (Documentation/pools.rst; ESX's .vswp).
  *
- * The VMM gives the file (VMEM_SET_SWAP_FILE); vmem holds its own
- * reference.  Slot n is the 4 KiB at offset n * 4096; slots are handed
+ * The VMM gives the file (VMEM_SET_SWAP_FILE); vmem opens it again for
+ * itself (dentry_open() of the same path), so the VMM's later fcntl()
+ * (O_APPEND, O_DIRECT, ...) on its own open file cannot change how vmem
+ * writes the slots.  One file (inode) serves one VM at a time: slot
+ * numbers start at 0 in every VM, so two VMs on one file would read each
+ * other's pages.  Slot n is the 4 KiB at offset n * 4096; slots are handed
  * out lowest first by an ida, so the file grows (by ordinary writes past
  * its end) only as far as the most pages ever out at once, at most the
  * VM's configured memory.  A p2m entry of kind SWAP names its slot; the
@@ -36,18 +40,78 @@
 #define VMEM_SWAP_MAX_SLOT	(INT_MAX - 1)
 
 /*
+ * Every VM's swap file while it has one ([F]), so that an inode serves one
+ * VM only.  Lock order: rv->lock -> vmem_swap_files_lock -> slots_lock.
+ */
+static DEFINE_MUTEX(vmem_swap_files_lock);
+static LIST_HEAD(vmem_swap_files);
+
+/* Another VM's swap file is @inode.  [F] */
+static bool vmem_swap_inode_taken(struct vmem_reclaim_vm *rv,
+				  struct inode *inode)
+{
+	struct vmem_reclaim_vm *o;
+
+	lockdep_assert_held(&vmem_swap_files_lock);
+	list_for_each_entry(o, &vmem_swap_files, file_node)
+		if (o != rv && file_inode(o->file) == inode)
+			return true;
+	return false;
+}
+
+/*
+ * vmem's own open of the file behind the VMM's @fd: read-write, no
+ * O_APPEND, whatever the VMM's file says later.  The VMM's open proved
+ * its right to read and write the file.
+ */
+static struct file *vmem_swap_open(int fd)
+{
+	struct file *user, *file;
+	struct inode *inode;
+	int r = -EINVAL;
+
+	user = fget(fd);
+	if (!user)
+		return ERR_PTR(-EBADF);
+	inode = file_inode(user);
+	if (!S_ISREG(inode->i_mode) || IS_APPEND(inode))
+		goto out_put;
+	if ((user->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		goto out_put;
+	if (user->f_flags & O_APPEND)
+		goto out_put;
+	file = dentry_open(&user->f_path, O_RDWR | O_LARGEFILE, user->f_cred);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		goto out_put;
+	}
+	fput(user);
+	if (!file->f_op->read_iter || !file->f_op->write_iter) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	return file;
+
+out_put:
+	fput(user);
+	return ERR_PTR(r);
+}
+
+/*
  * Errors: -EBADF (not an open fd), -EINVAL (flags or reserved set; not a
- * regular file; not open for both reading and writing; O_APPEND; a file
- * without read_iter/write_iter), -EBUSY (pages of the VM are in the
- * current file).  Replacing a file with no page in it is allowed; fd -1
- * with nothing out detaches the file.
+ * regular file; not open for both reading and writing; O_APPEND, of the
+ * fd or the inode; a file without read_iter/write_iter), -EBUSY (pages of
+ * the VM are in the current file; the file is another VM's swap file), or
+ * the error of vmem's own open.  Replacing a file with no page in it is
+ * allowed; fd -1 with nothing out detaches the file.
  */
 int vmem_swap_set_file(struct vmem_vm *vm, const struct vmem_swap_file *sf)
 {
 	struct vmem_reclaim_vm *rv = vm->reclaim;
-	struct file *file = NULL, *old;
+	struct file *file = NULL, *old = NULL;
 	unsigned int i;
-	int r;
+	int r = 0;
 
 	if (sf->flags)
 		return -EINVAL;
@@ -55,42 +119,52 @@ int vmem_swap_set_file(struct vmem_vm *vm, const struct vmem_swap_file *sf)
 		if (sf->reserved[i])
 			return -EINVAL;
 	if (sf->fd != -1) {
-		file = fget(sf->fd);
-		if (!file)
-			return -EBADF;
-		r = -EINVAL;
-		if (!S_ISREG(file_inode(file)->i_mode))
-			goto out_put;
-		if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
-		    (FMODE_READ | FMODE_WRITE))
-			goto out_put;
-		if (file->f_flags & O_APPEND)
-			goto out_put;
-		if (!file->f_op->read_iter || !file->f_op->write_iter)
-			goto out_put;
+		file = vmem_swap_open(sf->fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
 	}
 
 	mutex_lock(&rv->lock);
+	mutex_lock(&vmem_swap_files_lock);
+	if (file && vmem_swap_inode_taken(rv, file_inode(file))) {
+		r = -EBUSY;
+		goto out_unlock;
+	}
 	down_write(&vm->slots_lock);
 	if (atomic_long_read(&rv->swapped)) {
 		/* Their content is in the old file. */
 		up_write(&vm->slots_lock);
-		mutex_unlock(&rv->lock);
 		r = -EBUSY;
-		goto out_put;
+		goto out_unlock;
 	}
 	old = rv->file;
 	rv->file = file;
 	up_write(&vm->slots_lock);
+	if (old)
+		list_del_init(&rv->file_node);
+	if (file)
+		list_add(&rv->file_node, &vmem_swap_files);
+	file = NULL;
+out_unlock:
+	mutex_unlock(&vmem_swap_files_lock);
 	mutex_unlock(&rv->lock);
 	if (old)
 		fput(old);
-	return 0;
-
-out_put:
 	if (file)
 		fput(file);
 	return r;
+}
+
+/* The VM is going: its file may serve another VM.  No page is out. */
+void vmem_swap_release(struct vmem_reclaim_vm *rv)
+{
+	if (!rv->file)
+		return;
+	mutex_lock(&vmem_swap_files_lock);
+	list_del_init(&rv->file_node);
+	mutex_unlock(&vmem_swap_files_lock);
+	fput(rv->file);
+	rv->file = NULL;
 }
 
 int vmem_swap_out(struct vmem_vm *vm, u64 gfn, struct page *page)

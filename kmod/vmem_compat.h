@@ -90,6 +90,23 @@
 #endif
 
 /* ---------------------------------------------------------------------- */
+/* Generic netlink                                                        */
+
+/*
+ * Only CAP_NET_ADMIN may join the events multicast group (its events
+ * name every user's VMs): genetlink's GENL_MCAST_CAP_NET_ADMIN, upstream
+ * since 6.7 and in Debian's 6.1 (stable backport) and 6.12.  A 6.1
+ * without it offers no other hook (no mcast_bind since 5.x, no filtered
+ * multicast until 6.10), so vmem does not build there rather than send
+ * every VM's events to every user.
+ */
+#include <net/genetlink.h>
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "vmem needs GENL_MCAST_CAP_NET_ADMIN (6.7, or 6.1.y with the backport)"
+#endif
+#define VMEM_GENL_MCAST_ADMIN	GENL_MCAST_CAP_NET_ADMIN
+
+/* ---------------------------------------------------------------------- */
 /* System core (suspend/resume/shutdown) hooks                            */
 
 /*

@@ -28,23 +28,32 @@
  * copy, or the frame itself when the writer holds its last reference.
  *
  * Salting: a VM's salt is random unless the VMM sets one, so by default
- * pages are shared only inside a VM; VMs given the same salt share with
- * each other.  Zero pages are shared across all VMs whatever the salt:
- * the zero frame is allocated by vmem at load (no guest picks it or can
- * have it placed), it is never writable, and "this page is zero" is no
- * secret an attacker can learn through dedup timing that it could not
- * assume (every guest has zero pages).
+ * pages are shared only inside a VM.  Pages are shared only inside a
+ * sharing group, (scope, salt): a salt a VMM sets is scoped to the VM's
+ * owner (uid), so VMs of one user given the same salt share with each
+ * other and never with another user's VMs (a dedup timing channel needs
+ * a shared frame); only an administrator (VMEM_PSHARE_HOST_SALT, with
+ * CAP_SYS_ADMIN) puts VMs of different users into one host-wide group,
+ * as ESX's salting is the administrator's setting.  Zero pages are
+ * shared across all VMs whatever the salt: the zero frame is allocated
+ * by vmem at load (no guest picks it or can have it placed), it is never
+ * writable, and "this page is zero" is no secret an attacker can learn
+ * through dedup timing that it could not assume (every guest has zero
+ * pages).
  *
  * Locking, outermost first: vm->slots_lock (write, for any p2m change)
  * -> vmem_share_lock -> xa_lock(&vm->p2m).  vmem_share_lock protects the
  * VM list, the two tables, every frame's reference count, the zero
- * frame's count and the per-VM settings; the daemon's per-VM cursor and
- * hash memory are its own.  The p2m entries of shared frames hold no
- * page reference: the frame's struct vmem_sframe owns the page, and a
- * reader takes its reference under xa_lock before the entry can go.
+ * frame's count and the per-VM settings (a merge decided under a VM's
+ * old group re-checks it under the lock and gives up); the daemon's
+ * per-VM cursor and hash memory are its own.  The p2m entries of shared
+ * frames hold no page reference: the frame's struct vmem_sframe owns the
+ * page, and a reader takes its reference under xa_lock before the entry
+ * can go.
  */
 #define pr_fmt(fmt) "vmem: " fmt
 
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/hashtable.h>
 #include <linux/highmem.h>
@@ -58,6 +67,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <linux/xxhash.h>
 #include <asm/tsc.h>
 
@@ -161,29 +172,50 @@ static int share_tunables_register(void)
 
 #define VMEM_SHARE_HASH_BITS	12
 
+/* The scope of an administrator's salt: every owner's VMs may join. */
+#define VMEM_SGROUP_HOST	U64_MAX
+
+/**
+ * struct vmem_sgroup - a sharing group: frames are shared inside one only
+ * @salt:	pshare.salt
+ * @scope:	the VM owner's uid (in the initial user namespace), or
+ *		VMEM_SGROUP_HOST for a salt an administrator set
+ */
+struct vmem_sgroup {
+	u64 salt;
+	u64 scope;
+};
+
+static inline bool vmem_sgroup_eq(const struct vmem_sgroup *a,
+				  const struct vmem_sgroup *b)
+{
+	return a->salt == b->salt && a->scope == b->scope;
+}
+
 /**
  * struct vmem_sframe - a read-only machine frame that p2m entries share
- * @node:	in vmem_stable, keyed by (salt, hash)  [S]
+ * @node:	in vmem_stable, keyed by (group, hash)  [S]
  * @page:	the frame (page->private points back here)  [I]
- * @salt:	the salt of the VMs sharing it  [I]
+ * @grp:	the sharing group of the VMs sharing it  [I]
  * @hash:	xxh64 of its content  [I]
  * @refs:	p2m entries pointing to it  [S]
  */
 struct vmem_sframe {
 	struct hlist_node node;
 	struct page *page;
-	u64 salt;
+	struct vmem_sgroup grp;
 	u64 hash;
 	unsigned long refs;
 };
 
 /**
  * struct vmem_hint - a page seen with a stable hash during recent passes
- * @node:	in vmem_hints, keyed by (salt, hash)  [S]
+ * @node:	in vmem_hints, keyed by (group, hash)  [S]
  * @vm_node:	in its VM's hint list  [S]
  * @vm:		the VM (hints go before the VM does)  [S]
  * @gfn:	the page  [S]
- * @salt:	its VM's salt when recorded  [S]
+ * @grp:	its VM's sharing group (a change of group drops the VM's
+ *		hints)  [S]
  * @hash:	its content's hash  [S]
  * @pass:	the VM's pass that last saw it  [S]
  */
@@ -192,7 +224,7 @@ struct vmem_hint {
 	struct list_head vm_node;
 	struct vmem_vm *vm;
 	u64 gfn;
-	u64 salt;
+	struct vmem_sgroup grp;
 	u64 hash;
 	u64 pass;
 };
@@ -203,7 +235,7 @@ struct vmem_hint {
  * @node:	in vmem_share_vms  [S]
  * @hints:	this VM's hints  [S]
  * @enable:	pshare.enable  [S]; the scan loop peeks with READ_ONCE
- * @salt:	pshare.salt  [S]
+ * @grp:	pshare.salt and its scope  [S]
  * @removed:	the VM is going away: no new merges into it  [S]
  * @round:	the daemon's last wake-up that visited the VM  [S]
  * @cursor:	next backing index to visit  [daemon]
@@ -221,7 +253,7 @@ struct vmem_share_vm {
 	struct list_head node;
 	struct list_head hints;
 	bool enable;
-	u64 salt;
+	struct vmem_sgroup grp;
 	bool removed;
 	u64 round;
 	u64 cursor;
@@ -256,9 +288,11 @@ static atomic64_t vmem_share_wakeups = ATOMIC64_INIT(0);
 /* The last wake-up's rate, for debugfs.  [a] */
 static unsigned long vmem_share_last_rate, vmem_share_last_cap;
 
-static inline u32 vmem_share_key(u64 salt, u64 hash)
+static inline u32 vmem_share_key(const struct vmem_sgroup *g, u64 hash)
 {
-	return (u32)(hash ^ salt ^ (salt >> 32));
+	u64 k = hash ^ g->salt ^ (g->scope * 0x9e3779b97f4a7c15ull);
+
+	return (u32)(k ^ (k >> 32));
 }
 
 static inline struct vmem_share_vm *to_sv(struct vmem_vm *vm)
@@ -298,15 +332,15 @@ static bool vmem_pages_same(struct page *a, struct page *b)
 	return same;
 }
 
-/* The stable frame with @salt/@hash whose content equals @page.  [S] */
-static struct vmem_sframe *vmem_stable_find(u64 salt, u64 hash,
-					    struct page *page)
+/* The stable frame of group @g with @hash whose content equals @page.  [S] */
+static struct vmem_sframe *vmem_stable_find(const struct vmem_sgroup *g,
+					    u64 hash, struct page *page)
 {
 	struct vmem_sframe *sf;
 
 	hash_for_each_possible(vmem_stable, sf, node,
-			       vmem_share_key(salt, hash)) {
-		if (sf->salt != salt || sf->hash != hash)
+			       vmem_share_key(g, hash)) {
+		if (!vmem_sgroup_eq(&sf->grp, g) || sf->hash != hash)
 			continue;
 		/* Equal hashes, different contents: a collision. */
 		if (!page || vmem_pages_same(sf->page, page))
@@ -315,17 +349,17 @@ static struct vmem_sframe *vmem_stable_find(u64 salt, u64 hash,
 	return NULL;
 }
 
-/* A hint with @salt/@hash other than (@vm, @gfn) itself.  [S] */
-static struct vmem_hint *vmem_hint_find(u64 salt, u64 hash,
-					struct vmem_vm *vm, u64 gfn,
+/* A hint of group @g with @hash other than (@vm, @gfn) itself.  [S] */
+static struct vmem_hint *vmem_hint_find(const struct vmem_sgroup *g,
+					u64 hash, struct vmem_vm *vm, u64 gfn,
 					struct vmem_hint **self)
 {
 	struct vmem_hint *h, *found = NULL;
 
 	*self = NULL;
 	hash_for_each_possible(vmem_hints, h, node,
-			       vmem_share_key(salt, hash)) {
-		if (h->salt != salt || h->hash != hash)
+			       vmem_share_key(g, hash)) {
+		if (!vmem_sgroup_eq(&h->grp, g) || h->hash != hash)
 			continue;
 		if (h->vm == vm && h->gfn == gfn)
 			*self = h;
@@ -344,7 +378,7 @@ static void vmem_hint_del(struct vmem_hint *h)
 
 /* Record (or refresh) the hint for @gfn.  [S] */
 static void vmem_hint_record(struct vmem_vm *vm, struct vmem_hint *self,
-			     u64 gfn, u64 salt, u64 hash)
+			     u64 gfn, const struct vmem_sgroup *g, u64 hash)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
 	struct vmem_hint *h = self;
@@ -361,9 +395,9 @@ static void vmem_hint_record(struct vmem_vm *vm, struct vmem_hint *self,
 			return;	/* only a missed opportunity */
 		h->vm = vm;
 		h->gfn = gfn;
-		h->salt = salt;
+		h->grp = *g;
 		h->hash = hash;
-		hash_add(vmem_hints, &h->node, vmem_share_key(salt, hash));
+		hash_add(vmem_hints, &h->node, vmem_share_key(g, hash));
 		list_add_tail(&h->vm_node, &sv->hints);
 	}
 	h->pass = atomic64_read(&sv->full_scans);
@@ -408,7 +442,8 @@ static struct page *vmem_share_get_private(struct vmem_vm *vm, u64 gfn)
  * May sleep.
  */
 static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
-			     u64 salt, u64 hash, bool zero, bool use_hint)
+			     const struct vmem_sgroup *g, u64 hash, bool zero,
+			     bool use_hint)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
 	struct vmem_vm *other = NULL;
@@ -431,6 +466,13 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 	mutex_lock(&vmem_share_lock);
 	if (sv->removed || !sv->enable)
 		goto unlock;
+	/*
+	 * Decided under the VM's group when it was hashed: VMEM_PSHARE may
+	 * have moved the VM to another group since.  (The zero frame is
+	 * every group's.)
+	 */
+	if (!zero && !vmem_sgroup_eq(&sv->grp, g))
+		goto unlock;
 
 	if (zero) {
 		void *va = kmap_local_page(page);
@@ -445,7 +487,7 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 		goto unlock;
 	}
 
-	sf = vmem_stable_find(salt, hash, page);
+	sf = vmem_stable_find(g, hash, page);
 	if (sf) {
 		vmem_share_install(vm, gfn, vmem_p2m_mk_shared(sf->page));
 		sf->refs++;
@@ -455,8 +497,9 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 	if (!use_hint)
 		goto unlock;
 
-	hint = vmem_hint_find(salt, hash, vm, gfn, &self);
-	if (hint && !to_sv(hint->vm)->removed) {
+	hint = vmem_hint_find(g, hash, vm, gfn, &self);
+	if (hint && !to_sv(hint->vm)->removed &&
+	    vmem_sgroup_eq(&to_sv(hint->vm)->grp, g)) {
 		struct page *hp = vmem_share_get_private(hint->vm, hint->gfn);
 		struct page *frame;
 
@@ -467,12 +510,12 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 			if (frame && sf) {
 				copy_highpage(frame, page);
 				sf->page = frame;
-				sf->salt = salt;
+				sf->grp = *g;
 				sf->hash = hash;
 				sf->refs = 1;
 				set_page_private(frame, (unsigned long)sf);
 				hash_add(vmem_stable, &sf->node,
-					 vmem_share_key(salt, hash));
+					 vmem_share_key(g, hash));
 				vmem_nr_frames++;
 				vmem_share_install(vm, gfn,
 						   vmem_p2m_mk_shared(frame));
@@ -502,7 +545,7 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 			put_page(hp);
 	}
 	if (!merged)
-		vmem_hint_record(vm, self, gfn, salt, hash);
+		vmem_hint_record(vm, self, gfn, g, hash);
 unlock:
 	mutex_unlock(&vmem_share_lock);
 	vmem_invalidate_end(vm);
@@ -518,7 +561,7 @@ out:
 		struct page *hp = vmem_share_get_private(other, other_gfn);
 
 		if (hp) {
-			vmem_share_merge(other, other_gfn, hp, salt, hash,
+			vmem_share_merge(other, other_gfn, hp, g, hash,
 					 false, false);
 			put_page(hp);
 		}
@@ -534,8 +577,9 @@ static void vmem_share_visit(struct vmem_vm *vm, u64 gfn)
 	struct vmem_share_vm *sv = to_sv(vm);
 	struct vmem_hint *hint = NULL, *self;
 	struct vmem_sframe *sf;
+	struct vmem_sgroup grp;
 	struct page *page;
-	u64 hash, salt;
+	u64 hash;
 	bool zero;
 	void *old, *va;
 
@@ -559,18 +603,18 @@ static void vmem_share_visit(struct vmem_vm *vm, u64 gfn)
 	}
 
 	mutex_lock(&vmem_share_lock);
-	salt = sv->salt;
-	sf = zero ? NULL : vmem_stable_find(salt, hash, NULL);
+	grp = sv->grp;
+	sf = zero ? NULL : vmem_stable_find(&grp, hash, NULL);
 	if (!zero && !sf) {
-		hint = vmem_hint_find(salt, hash, vm, gfn, &self);
+		hint = vmem_hint_find(&grp, hash, vm, gfn, &self);
 		/* Nothing to merge with yet: the cheap path, no invalidation. */
 		if (!hint)
-			vmem_hint_record(vm, self, gfn, salt, hash);
+			vmem_hint_record(vm, self, gfn, &grp, hash);
 	}
 	mutex_unlock(&vmem_share_lock);
 
 	if (zero || sf || hint)
-		vmem_share_merge(vm, gfn, page, salt, hash, zero, true);
+		vmem_share_merge(vm, gfn, page, &grp, hash, zero, true);
 out:
 	put_page(page);
 }
@@ -833,7 +877,8 @@ int vmem_share_vm_init(struct vmem_vm *vm)
 	sv->vm = vm;
 	/* ESX's default: sharing on, a salt of the VM's own. */
 	sv->enable = true;
-	sv->salt = get_random_u64();
+	sv->grp.salt = get_random_u64();
+	sv->grp.scope = from_kuid(&init_user_ns, vm->owner);
 	INIT_LIST_HEAD(&sv->node);
 	vm->share = sv;
 	return 0;
@@ -910,30 +955,51 @@ bool vmem_share_enabled(struct vmem_vm *vm)
 	return on;
 }
 
+/*
+ * Errors: -EINVAL (unknown flags, reserved words, enable > 1, HOST_SALT
+ * without SET_SALT), -EPERM (HOST_SALT without CAP_SYS_ADMIN).
+ */
 int vmem_share_ioctl(struct vmem_vm *vm, struct vmem_pshare *ps)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
+	struct vmem_sgroup grp;
 	unsigned int i;
 
-	if (ps->flags & ~(VMEM_PSHARE_SET_ENABLE | VMEM_PSHARE_SET_SALT))
+	if (ps->flags & ~(VMEM_PSHARE_SET_ENABLE | VMEM_PSHARE_SET_SALT |
+			  VMEM_PSHARE_HOST_SALT))
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(ps->reserved); i++)
 		if (ps->reserved[i])
 			return -EINVAL;
 	if ((ps->flags & VMEM_PSHARE_SET_ENABLE) && ps->enable > 1)
 		return -EINVAL;
+	if ((ps->flags & VMEM_PSHARE_HOST_SALT) &&
+	    !(ps->flags & VMEM_PSHARE_SET_SALT))
+		return -EINVAL;
+	/* Joining other users' VMs is the administrator's decision. */
+	if ((ps->flags & VMEM_PSHARE_HOST_SALT) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	grp.salt = ps->salt;
+	grp.scope = ps->flags & VMEM_PSHARE_HOST_SALT ? VMEM_SGROUP_HOST :
+		    from_kuid(&init_user_ns, vm->owner);
 
 	mutex_lock(&vmem_share_lock);
 	if (ps->flags & VMEM_PSHARE_SET_ENABLE) {
 		WRITE_ONCE(sv->enable, ps->enable);
 		sv->quiet_passes = 0;
 	}
-	if (ps->flags & VMEM_PSHARE_SET_SALT) {
-		sv->salt = ps->salt;
+	if ((ps->flags & VMEM_PSHARE_SET_SALT) &&
+	    !vmem_sgroup_eq(&sv->grp, &grp)) {
+		struct vmem_hint *h, *tmp;
+
+		sv->grp = grp;
 		sv->quiet_passes = 0;
+		/* Recorded under the old group: no merge may use them. */
+		list_for_each_entry_safe(h, tmp, &sv->hints, vm_node)
+			vmem_hint_del(h);
 	}
 	ps->enable = sv->enable;
-	ps->salt = sv->salt;
+	ps->salt = sv->grp.salt;
 	mutex_unlock(&vmem_share_lock);
 	return 0;
 }
@@ -1015,8 +1081,9 @@ u64 vmem_share_consumed(struct vmem_vm *vm, u64 *priv)
 bool vmem_share_reclaim(struct vmem_vm *vm, u64 gfn, struct page *page)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
+	struct vmem_sgroup grp;
 	bool zero, found;
-	u64 hash, salt;
+	u64 hash;
 	void *va;
 
 	va = kmap_local_page(page);
@@ -1025,12 +1092,12 @@ bool vmem_share_reclaim(struct vmem_vm *vm, u64 gfn, struct page *page)
 	kunmap_local(va);
 
 	mutex_lock(&vmem_share_lock);
-	salt = sv->salt;
+	grp = sv->grp;
 	found = sv->enable && !sv->removed &&
-		(zero || vmem_stable_find(salt, hash, NULL));
+		(zero || vmem_stable_find(&grp, hash, NULL));
 	mutex_unlock(&vmem_share_lock);
 	/* The merge compares the full contents again, write-protected. */
-	return found && vmem_share_merge(vm, gfn, page, salt, hash, zero,
+	return found && vmem_share_merge(vm, gfn, page, &grp, hash, zero,
 					 false);
 }
 

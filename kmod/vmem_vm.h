@@ -226,6 +226,11 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  * @ref:		the VM fd and each vCPU hold one (VMM mappings hold
  *			the VM file, hence the VM fd's reference)  [a]
  * @lock:		serializes configuration (slots, vCPU creation)
+ * @owner:		the creator's effective uid: whose VM it is for the
+ *			control plane's visibility and for sharing groups
+ *			(Documentation/api.rst, "Who may see and do what"),
+ *			and whose VM count (vmem_user.c) it is given back to
+ *			when the VM is freed  [I]
  * @mmu_mode:		VMEM_VM_MMU_HW or VMEM_VM_MMU_SHADOW  [I]
  * @slots_lock:		faults read, SET_MEMSLOT writes
  * @slots:		slots and mappings, sorted by base_gfn, @nr_slots in
@@ -267,12 +272,11 @@ static inline void vmem_shadow_hw_regs(u64 cr0, u64 cr4, u64 efer,
  * @share:		the sharing daemon's view of the VM (vmem_share.c)  [I]
  * @reclaim:		charges, reclaim and the swap file (reclaim.h)  [I]
  * @backend:		backend-private per-VM data  [I]
- * @owner:		effective uid of the creating process; its VM count
- *			(vmem_user.c) is given back when the VM is freed  [I]
  */
 struct vmem_vm {
 	struct kref ref;
 	struct mutex lock;
+	kuid_t owner;
 	u32 mmu_mode;
 
 	struct rw_semaphore slots_lock;
@@ -303,7 +307,6 @@ struct vmem_vm {
 	struct vmem_share_vm *share;
 	struct vmem_reclaim_vm *reclaim;
 	void *backend;
-	kuid_t owner;
 };
 
 void vmem_vm_get(struct vmem_vm *vm);

@@ -4,11 +4,14 @@
  * `vmem vm`, `vmem stats [--json]`, `vmem top --batch`: help, usage
  * errors (exit 2), a refusal that names the pool and the amount (exit
  * 1), the listings, `vmem vm set --pshare` and VMEM_PSHARE as one
- * switch, and an unprivileged user who may read but not change.  Needs
- * the tool (/bin/vmem or $VMEM_TOOL), /dev/vmem, root.
+ * switch, and an unprivileged user who may read but not change; `vmem vm
+ * ls` lists every VM for root and only the user's own VMs for a user.
+ * Needs the tool (/bin/vmem or $VMEM_TOOL), /dev/vmem, root.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -140,12 +143,69 @@ static int test_unprivileged(void)
 	return VT_PASS;
 }
 
+#define OTHER_UID	1000
+
+/* A VM named @name created by euid @uid (egid 0 opens the node). */
+static struct vt_vm *named_vm_as(const char *name, uid_t uid)
+{
+	struct vmem_vm_name n = { 0 };
+	struct vt_vm *vm;
+
+	if (uid && seteuid(uid))
+		return NULL;
+	vm = vm_create_bare(VMEM_VM_MMU_AUTO);
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	if (vm && ioctl(vm->fd, VMEM_SET_VM_NAME, &n)) {
+		vm_free(vm);
+		vm = NULL;
+	}
+	if (uid && seteuid(0))
+		abort();
+	return vm;
+}
+
+/* `vmem vm ls` as uid 1000: its VM, not root's. */
+static int ls_as_other(void *arg)
+{
+	static const gid_t groups[] = { OTHER_UID };
+	struct lrun r;
+
+	(void)arg;
+	ASSERT_OK(setgroups(1, groups));
+	ASSERT_OK(setresgid(OTHER_UID, OTHER_UID, OTHER_UID));
+	ASSERT_OK(setresuid(OTHER_UID, OTHER_UID, OTHER_UID));
+	EXPECT_EQ(lrun_run(&r, (const char *const[]){ "vmem", "vm", "ls",
+						     NULL }, 30), 0);
+	EXPECT_TRUE(r.out && strstr(r.out, "cli_user_vm"));
+	EXPECT_TRUE(r.out && !strstr(r.out, "cli_root_vm"));
+	if (vt_case_failed())
+		vt_diag("vmem vm ls as uid %d: %s", OTHER_UID,
+			r.out ? r.out : "");
+	lrun_free(&r);
+	return VT_PASS;
+}
+
+static int test_vm_ls_visibility(void)
+{
+	struct vt_vm *mine, *theirs;
+
+	ASSERT_TRUE(theirs = named_vm_as("cli_root_vm", 0));
+	ASSERT_TRUE(mine = named_vm_as("cli_user_vm", OTHER_UID));
+	TOOL(0, "cli_root_vm", "vm", "ls");
+	TOOL(0, "cli_user_vm", "vm", "ls");
+	EXPECT_EQ(vt_run_in_child(ls_as_other, NULL), VT_PASS);
+	vm_free(mine);
+	vm_free(theirs);
+	return VT_PASS;
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(help),
 	VT_CASE(usage_errors),
 	VT_CASE(pools_and_refusal),
 	VT_CASE(vm_commands),
 	VT_CASE(unprivileged),
+	VT_CASE(vm_ls_visibility),
 };
 
 VT_MAIN(cases, setup, teardown)

@@ -4,7 +4,9 @@
  * revocation, the Swapped statistic and the events (Documentation/
  * pools.rst, "Limits, reclaim and hypervisor swap").
  *
- * VMEM_SET_SWAP_FILE's bad input; a guest that touches twice its limit
+ * VMEM_SET_SWAP_FILE's bad input; one file serves one VM at a time
+ * (EBUSY, by inode); O_APPEND set on the VMM's fd later changes nothing
+ * (vmem writes through its own open); a guest that touches twice its limit
  * (8 MiB, 16 MiB touched with a pattern) keeps running, stays at or below
  * its limit in Consumed (polled while it runs), reads back every word it
  * wrote, Swapped > 0; the same done by the VMM through its mapping;
@@ -292,6 +294,94 @@ static int test_swap_file_bad_input(void)
 	close(fd);
 	EXPECT_EQ(host_check(vm, 0, 2 * MB, 7), 0);
 
+	vm_free(vm);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
+/*
+ * One swap file, one VM: slot numbers start at 0 in every VM, so a second
+ * VM on the same file would read the first one's pages.  Refused with
+ * EBUSY however the file is named (the same fd, a dup, a second open);
+ * usable again once the first VM let it go (fd -1, or the VM closed).
+ */
+static int test_swap_file_one_vm(void)
+{
+	char path[] = "/tmp/vmem-swap1-XXXXXX";
+	struct vt_vm *a, *b, *c;
+	struct vt_leaks base;
+	int fd, dupfd, fd2;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	ASSERT_TRUE(a = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_TRUE(b = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_TRUE(c = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_TRUE((fd = mkstemp(path)) >= 0);
+	ASSERT_TRUE((dupfd = dup(fd)) >= 0);
+	ASSERT_TRUE((fd2 = open(path, O_RDWR)) >= 0);
+
+	ASSERT_OK(set_swap(a, fd));
+	EXPECT_ERRNO(set_swap(b, fd), EBUSY);
+	EXPECT_ERRNO(set_swap(b, dupfd), EBUSY);
+	EXPECT_ERRNO(set_swap(b, fd2), EBUSY);
+	/* A's own file again, through another name: still A's. */
+	EXPECT_OK(set_swap(a, fd2));
+
+	/* A let go of it: B may have it, and then A may not. */
+	ASSERT_OK(set_swap(a, -1));
+	EXPECT_OK(set_swap(b, dupfd));
+	EXPECT_ERRNO(set_swap(a, fd), EBUSY);
+	EXPECT_ERRNO(set_swap(c, fd2), EBUSY);
+
+	/* B closed: the file is free for C. */
+	vm_free(b);
+	EXPECT_OK(set_swap(c, fd2));
+	EXPECT_ERRNO(set_swap(a, fd), EBUSY);
+
+	/* And C's pages really go there and come back. */
+	ASSERT_OK(vm_add_slot(c, 0, 0, 2 * MB, 0));
+	ASSERT_EQ(vm_set_limits(c, KEEP, PAGES(1 * MB), ~0u), 0);
+	host_fill(c, 0, 2 * MB, 11);
+	EXPECT_EQ(host_check(c, 0, 2 * MB, 11), 0);
+
+	vm_free(c);
+	vm_free(a);
+	close(fd2);
+	close(dupfd);
+	close(fd);
+	unlink(path);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
+/*
+ * O_APPEND set on the VMM's fd after VMEM_SET_SWAP_FILE must not turn
+ * slot writes into appends: every word comes back after swap-out/in.
+ */
+static int test_swap_file_append_later(void)
+{
+	const uint64_t limit = PAGES(4 * MB), size = 8 * MB;
+	struct vmem_vm_stats st = { 0 };
+	struct vt_leaks base;
+	struct vt_vm *vm;
+	int fd;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	ASSERT_TRUE(vm = vm_create_bare(VMEM_VM_MMU_AUTO));
+	ASSERT_OK(vm_add_slot(vm, 0, DATA_GPA, size, 0));
+	ASSERT_TRUE((fd = swap_file_open()) >= 0);
+	ASSERT_OK(set_swap(vm, fd));
+	ASSERT_OK(fcntl(fd, F_SETFL, O_APPEND));
+	ASSERT_TRUE(fcntl(fd, F_GETFL) & O_APPEND);
+	ASSERT_EQ(vm_set_limits(vm, KEEP, limit, ~0u), 0);
+
+	host_fill(vm, DATA_GPA, size, 0xa99e);
+	ASSERT_OK(vm_get_stats(vm, &st));
+	EXPECT_GE(st.swapped, PAGES(size) - limit);
+	EXPECT_EQ(host_check(vm, DATA_GPA, size, 0xa99e), 0);
+	/* Twice: the pages read back were written out again. */
+	EXPECT_EQ(host_check(vm, DATA_GPA, size, 0xa99e), 0);
+	close(fd);
 	vm_free(vm);
 	EXPECT_NO_LEAKS(&base);
 	return VT_PASS;
@@ -1194,6 +1284,8 @@ static void teardown(void)
 
 static const struct vt_case cases[] = {
 	VT_CASE(swap_file_bad_input),
+	VT_CASE(swap_file_one_vm),
+	VT_CASE(swap_file_append_later),
 	VT_CASE(guest_twice_limit),
 	VT_CASE(vmm_twice_limit),
 	VT_CASE(t5_worked_example),

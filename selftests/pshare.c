@@ -4,6 +4,10 @@
  * memory-management.md section 2): VMs with the same salt and the same
  * content are merged within two full passes, different salts are not
  * merged across VMs (zero pages are), pshare.enable=0 is never merged;
+ * sharing groups are scoped to the VM's owner: the same salt shares
+ * between VMs of one uid only, unless an administrator made it host-wide
+ * (VMEM_PSHARE_HOST_SALT, CAP_SYS_ADMIN; EPERM for others); a salt
+ * change forgets the pages the VM was seen with under the old one;
  * the reference's worked example built through real merges with its
  * statistics checked exactly; copy-on-write by the guest and through the
  * VMM's mapping; merging and guest copy-on-write on shadow-MMU VMs too
@@ -17,6 +21,7 @@
  * The daemon is sped up through its module parameters
  * (/sys/module/vmem/parameters/share_scan_*), restored at the end.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +221,28 @@ static struct vt_vm *bare_vm(uint64_t npages, uint32_t mmu)
 	return vm;
 }
 
+/* An unprivileged owner for the cross-user cases. */
+#define OTHER_UID	1000
+
+/*
+ * bare_vm() created by @uid: the VM's owner is the creator's effective
+ * uid.  The effective gid stays 0, which opens the 0660 root:root node;
+ * the effective capabilities are gone while euid is not 0.
+ */
+static struct vt_vm *bare_vm_as(uint64_t npages, uint32_t mmu, uid_t uid)
+{
+	struct vt_vm *vm;
+
+	if (uid && seteuid(uid))
+		return NULL;
+	vm = bare_vm(npages, mmu);
+	if (uid && seteuid(0)) {
+		vt_diag("cannot become root again: %s", strerror(errno));
+		abort();
+	}
+	return vm;
+}
+
 static uint8_t *page_of(struct vt_vm *vm, uint64_t i)
 {
 	return vm_gpa2hva(vm, DATA_GPA + i * PG);
@@ -271,7 +298,7 @@ static int test_ioctl(void)
 	EXPECT_EQ(st.share_flags & VMEM_STATS_PSHARE, 0);
 
 	/* Bad input, nothing changed. */
-	EXPECT_ERRNO(pshare(a, 1u << 2, 0, 0, NULL), EINVAL);
+	EXPECT_ERRNO(pshare(a, 1u << 3, 0, 0, NULL), EINVAL);
 	EXPECT_ERRNO(pshare(a, VMEM_PSHARE_SET_ENABLE, 2, 0, NULL), EINVAL);
 	for (int i = 0; i < 4; i++) {
 		struct vmem_pshare bad = { 0 };
@@ -325,8 +352,15 @@ static int check_mix(struct vt_vm *vm, uint64_t id)
 	return VT_PASS;
 }
 
-static int run_mix(bool same_salt, uint32_t mmu)
+/*
+ * Two VMs created by @uid[i] with the mix; with @salt_flags[i] nonzero
+ * their salt is set to 0x5a17 with those flags (by root).  @across: pages
+ * 0-7 are expected merged across the two VMs.
+ */
+static int run_mix_as(const uid_t uid[2], const uint32_t salt_flags[2],
+		      bool across, uint32_t mmu)
 {
+	const bool same_salt = across;
 	struct vmem_vm_stats st[2];
 	struct vt_leaks base;
 	struct vt_vm *vms[2];
@@ -336,12 +370,19 @@ static int run_mix(bool same_salt, uint32_t mmu)
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_OK(vt_params_share_fast());
 	for (int i = 0; i < 2; i++) {
-		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, mmu));
+		ASSERT_TRUE(vms[i] = bare_vm_as(MIX_PAGES, mmu, uid[i]));
 		fill_mix(vms[i], i);
 	}
 	for (int i = 0; i < 2; i++) {
-		if (same_salt)
-			ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0x5a17, NULL));
+		if (salt_flags[i] &&
+		    pshare(vms[i], salt_flags[i], 0, 0x5a17, NULL)) {
+			int err = errno;
+
+			vm_free(vms[0]);
+			vm_free(vms[1]);
+			FAIL("VMEM_PSHARE flags %#x: %s", salt_flags[i],
+			     vt_errno_name(err));
+		}
 		b[i] = full_scans(vms[i]);
 		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
 	}
@@ -386,9 +427,91 @@ static int run_mix(bool same_salt, uint32_t mmu)
 	return VT_PASS;
 }
 
+static int run_mix(bool same_salt, uint32_t mmu)
+{
+	const uint32_t f = same_salt ? VMEM_PSHARE_SET_SALT : 0;
+
+	return run_mix_as((const uid_t[2]){ 0, 0 }, (const uint32_t[2]){ f, f },
+			  same_salt, mmu);
+}
+
 static int test_same_salt_merged(void)
 {
 	return run_mix(true, VMEM_VM_MMU_AUTO);
+}
+
+/* A salt a VMM sets is its owner's: another user's VMs never join. */
+static int test_same_salt_other_user_not_merged(void)
+{
+	return run_mix_as((const uid_t[2]){ 0, OTHER_UID },
+			  (const uint32_t[2]){ VMEM_PSHARE_SET_SALT,
+					       VMEM_PSHARE_SET_SALT },
+			  false, VMEM_VM_MMU_AUTO);
+}
+
+/* Two VMs of one unprivileged user with one salt share. */
+static int test_same_salt_same_user_merged(void)
+{
+	return run_mix_as((const uid_t[2]){ OTHER_UID, OTHER_UID },
+			  (const uint32_t[2]){ VMEM_PSHARE_SET_SALT,
+					       VMEM_PSHARE_SET_SALT },
+			  true, VMEM_VM_MMU_AUTO);
+}
+
+/* An administrator's host-wide salt joins VMs of different users. */
+static int test_host_salt_across_users(void)
+{
+	const uint32_t f = VMEM_PSHARE_SET_SALT | VMEM_PSHARE_HOST_SALT;
+
+	return run_mix_as((const uid_t[2]){ 0, OTHER_UID },
+			  (const uint32_t[2]){ f, f }, true, VMEM_VM_MMU_AUTO);
+}
+
+/* The same value, host-wide on one VM and its owner's on the other. */
+static int test_host_salt_not_owner_salt(void)
+{
+	return run_mix_as((const uid_t[2]){ 0, 0 },
+			  (const uint32_t[2]){ VMEM_PSHARE_SET_SALT |
+					       VMEM_PSHARE_HOST_SALT,
+					       VMEM_PSHARE_SET_SALT },
+			  false, VMEM_VM_MMU_AUTO);
+}
+
+/*
+ * VMEM_PSHARE_HOST_SALT is the administrator's: EPERM without
+ * CAP_SYS_ADMIN (here: euid 1000, even on a VM of its own), EINVAL
+ * without SET_SALT; nothing changes.
+ */
+static int test_host_salt_needs_admin(void)
+{
+	const uint32_t f = VMEM_PSHARE_SET_SALT | VMEM_PSHARE_HOST_SALT;
+	struct vmem_pshare ps0, ps;
+	struct vt_vm *vm;
+	int r, err;
+
+	ASSERT_TRUE(vm = bare_vm_as(1, VMEM_VM_MMU_AUTO, OTHER_UID));
+	ASSERT_OK(pshare(vm, 0, 0, 0, &ps0));
+	ASSERT_OK(seteuid(OTHER_UID));
+	r = pshare(vm, f, 0, 0x5a17, NULL);
+	err = errno;
+	/* An ordinary salt is the owner's own business. */
+	if (!pshare(vm, VMEM_PSHARE_SET_SALT, 0, ps0.salt, NULL))
+		errno = 0;
+	ASSERT_OK(seteuid(0));
+	EXPECT_EQ(r, -1);
+	EXPECT_EQ(err, EPERM);
+	EXPECT_EQ(errno, 0);
+	EXPECT_ERRNO(pshare(vm, VMEM_PSHARE_HOST_SALT, 0, 0x5a17, NULL), EINVAL);
+	EXPECT_ERRNO(pshare(vm, VMEM_PSHARE_HOST_SALT | VMEM_PSHARE_SET_ENABLE,
+			    1, 0x5a17, NULL), EINVAL);
+	ASSERT_OK(pshare(vm, 0, 0, 0, &ps));
+	EXPECT_EQ(ps.salt, ps0.salt);
+	EXPECT_EQ(ps.enable, ps0.enable);
+	/* Root may. */
+	EXPECT_OK(pshare(vm, f, 0, 0x5a17, &ps));
+	EXPECT_EQ(ps.salt, 0x5a17);
+	vm_free(vm);
+	return VT_PASS;
 }
 
 /* Shadow-MMU VMs are scanned and merged like the others. */
@@ -428,6 +551,53 @@ static int test_disabled_never_merged(void)
 	ASSERT_OK(vm_get_stats(vms[1], &st));
 	EXPECT_EQ(st.shared, 16);	/* 8-15 inside the VM, zero pages */
 	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		vm_free(vms[i]);
+	vt_params_restore(&saved);
+	return VT_PASS;
+}
+
+/*
+ * A salt change forgets what the VM's pages were seen as: B, sharing
+ * with A's salt, records its pages as hints, stops, and moves to another
+ * salt; A (still on the old salt) must not find B's pages then.  Before,
+ * each of A's pages 0-7 was copied into a frame of its own on B's stale
+ * hint: the host's frame count says which (2: each VM's repeated page;
+ * 10: eight more).
+ */
+static int test_salt_change_forgets_hints(void)
+{
+	struct vmem_vm_stats st;
+	struct vt_vm *vms[2];
+	uint64_t b[2];
+	struct host h;
+
+	ASSERT_OK(vt_params_share_fast());
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(vms[i] = bare_vm(MIX_PAGES, VMEM_VM_MMU_AUTO));
+		fill_mix(vms[i], i);
+		ASSERT_OK(pshare(vms[i], VMEM_PSHARE_SET_SALT, 0, 0x5a17, NULL));
+	}
+	b[1] = full_scans(vms[1]);
+	ASSERT_OK(pshare(vms[1], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	ASSERT_TRUE(wait_passes(&vms[1], 1, &b[1], 2));
+	ASSERT_OK(pshare(vms[1], VMEM_PSHARE_SET_ENABLE, 0, 0, NULL));
+	ASSERT_OK(pshare(vms[1], VMEM_PSHARE_SET_SALT, 0, 0x5a18, NULL));
+
+	b[0] = full_scans(vms[0]);
+	ASSERT_OK(pshare(vms[0], VMEM_PSHARE_SET_ENABLE, 1, 0, NULL));
+	ASSERT_TRUE(wait_passes(&vms[0], 1, &b[0], 3));
+	ASSERT_OK(host_read(&h));
+	vt_diag("frames %lld, merges %lld", h.frames, h.merges);
+	EXPECT_EQ(h.frames, 2);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_OK(vm_get_stats(vms[i], &st));
+		EXPECT_EQ(st.shared, 16);	/* 8-15 inside the VM, zero pages */
+	}
+	CHECK_INVARIANTS(vms, 2);
+	for (int i = 0; i < 2; i++)
+		if (check_mix(vms[i], i) != VT_PASS)
+			return VT_FAIL;
 	for (int i = 0; i < 2; i++)
 		vm_free(vms[i]);
 	vt_params_restore(&saved);
@@ -910,7 +1080,13 @@ static const struct vt_case cases[] = {
 	VT_CASE(same_salt_merged),
 	VT_CASE(same_salt_merged_shadow),
 	VT_CASE(different_salts_not_across),
+	VT_CASE(same_salt_other_user_not_merged),
+	VT_CASE(same_salt_same_user_merged),
+	VT_CASE(host_salt_across_users),
+	VT_CASE(host_salt_not_owner_salt),
+	VT_CASE(host_salt_needs_admin),
 	VT_CASE(disabled_never_merged),
+	VT_CASE(salt_change_forgets_hints),
 	VT_CASE(worked_example),
 	VT_CASE(cow_vmm),
 	VT_CASE(cow_guest),

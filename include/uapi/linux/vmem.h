@@ -206,11 +206,17 @@ struct vmem_vm_stats {
  *		merge the VM's pages, 0 stops new merges; in: 0 or 1 with
  *		VMEM_PSHARE_SET_ENABLE, else ignored; out: the setting
  * @salt:	pshare.salt: pages are shared only between VMs with equal
- *		salts; a VM starts with a random salt of its own; in: with
- *		VMEM_PSHARE_SET_SALT, else ignored; out: the setting
+ *		salts and the same owner (the uid that created the VM),
+ *		or between VMs an administrator gave the same host-wide
+ *		salt (VMEM_PSHARE_HOST_SALT); a VM starts with a random
+ *		salt of its own; in: with VMEM_PSHARE_SET_SALT, else
+ *		ignored; out: the setting
  * @reserved:	zero
  *
- * Pages already shared stay shared after a change, until written.
+ * VMEM_PSHARE_HOST_SALT (with VMEM_PSHARE_SET_SALT only; needs
+ * CAP_SYS_ADMIN, else EPERM) makes the salt host-wide: VMs of different
+ * owners with the same host-wide salt share pages.  Pages already shared
+ * stay shared after a change, until written.
  */
 struct vmem_pshare {
 	__u32 flags;
@@ -221,6 +227,7 @@ struct vmem_pshare {
 
 #define VMEM_PSHARE_SET_ENABLE	(1u << 0)
 #define VMEM_PSHARE_SET_SALT	(1u << 1)
+#define VMEM_PSHARE_HOST_SALT	(1u << 2)	/* administrator: any owner */
 
 #define VMEM_PSHARE		_IOWR(VMEMIO, 0x13, struct vmem_pshare)
 
