@@ -222,6 +222,32 @@ static u64 svm_cr4_allowed(void)
 	return cr4;
 }
 
+/*
+ * NPT entries have the format of long-mode page tables (APM 15.25.5).
+ * Every guest access is checked as a user access in the nested walk, so
+ * U must be set at every level; A (and D in leaves) are set up front so
+ * that the table walker never has to write them back.  Leaves are
+ * executable (no NX) and, with PAT/PCD/PWT clear, write-back: the guest's
+ * own memory type comes from its PAT (G_PAT) and page tables.
+ */
+#define SVM_NPT_P	BIT_ULL(0)
+#define SVM_NPT_RW	BIT_ULL(1)
+#define SVM_NPT_US	BIT_ULL(2)
+#define SVM_NPT_A	BIT_ULL(5)
+#define SVM_NPT_D	BIT_ULL(6)
+#define SVM_NPT_PS	BIT_ULL(7)
+
+/* root_level: set by svm_hardware_setup(). */
+static struct vmem_tdp_format svm_npt_format __ro_after_init = {
+	.present_mask	= SVM_NPT_P,
+	.table_bits	= SVM_NPT_P | SVM_NPT_RW | SVM_NPT_US | SVM_NPT_A,
+	.leaf_bits	= SVM_NPT_P | SVM_NPT_US,
+	.write_bit	= SVM_NPT_RW,
+	.large_bit	= SVM_NPT_PS,
+	.ad_bits	= SVM_NPT_A | SVM_NPT_D,
+	.root_level	= 4,
+};
+
 static int svm_hardware_setup(void)
 {
 	u32 edx = cpuid_edx(VMEM_SVM_CPUID_LEAF);
@@ -229,6 +255,12 @@ static int svm_hardware_setup(void)
 	int cpu, r;
 
 	vmem_svm_ops.has_tdp = edx & VMEM_SVM_CPUID_EDX_NPT;
+	/*
+	 * The CPU walks nested tables with the host's paging levels at
+	 * VMRUN (as KVM's get_npt_level()): a 4-level tree on a 5-level
+	 * host would be read one level too deep, down into guest memory.
+	 */
+	svm_npt_format.root_level = pgtable_l5_enabled() ? 5 : 4;
 	/* The shadow MMU needs nothing beyond SVM itself. */
 	vmem_svm_ops.has_shadow = true;
 	vmem_svm_ops.real_mode_mmus = VMEM_VM_MMU_HW | VMEM_VM_MMU_SHADOW;
@@ -353,31 +385,6 @@ static void svm_emergency_disable(void)
 {
 	svm_cpu_off();
 }
-
-/*
- * NPT entries have the format of long-mode page tables (APM 15.25.5).
- * Every guest access is checked as a user access in the nested walk, so
- * U must be set at every level; A (and D in leaves) are set up front so
- * that the table walker never has to write them back.  Leaves are
- * executable (no NX) and, with PAT/PCD/PWT clear, write-back: the guest's
- * own memory type comes from its PAT (G_PAT) and page tables.
- */
-#define SVM_NPT_P	BIT_ULL(0)
-#define SVM_NPT_RW	BIT_ULL(1)
-#define SVM_NPT_US	BIT_ULL(2)
-#define SVM_NPT_A	BIT_ULL(5)
-#define SVM_NPT_D	BIT_ULL(6)
-#define SVM_NPT_PS	BIT_ULL(7)
-
-static const struct vmem_tdp_format svm_npt_format = {
-	.present_mask	= SVM_NPT_P,
-	.table_bits	= SVM_NPT_P | SVM_NPT_RW | SVM_NPT_US | SVM_NPT_A,
-	.leaf_bits	= SVM_NPT_P | SVM_NPT_US,
-	.write_bit	= SVM_NPT_RW,
-	.large_bit	= SVM_NPT_PS,
-	.ad_bits	= SVM_NPT_A | SVM_NPT_D,
-	.root_level	= 4,
-};
 
 /* Written by svm_hardware_setup() during module init only. */
 struct vmem_backend_ops vmem_svm_ops __ro_after_init = {

@@ -216,6 +216,9 @@ static void vmx_read_tdp_caps(void)
 	/*
 	 * vmem builds 4-level EPT tables in write-back memory and must be able
 	 * to flush them: all three are required, not just advertised EPT.
+	 * Unlike AMD's nested paging, the EPT walk length is the one the
+	 * EPTP names (VMX_EPTP_PWL4), whatever the host's own paging: on a
+	 * host with 5-level paging the 4-level tree is still walked as such.
 	 */
 	vmx_caps.has_ept = (allowed2 & VMX_PROC2_EPT) &&
 			   (cap & VMX_EPT_CAP_PWL4) &&
