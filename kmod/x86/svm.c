@@ -192,37 +192,6 @@ static void svm_free_cpu_pages(void)
 }
 
 /*
- * CR4 bits a guest may hold: the architectural base plus what this host's
- * CPU supports.  VMRUN refuses a guest CR4 with a bit the CPU does not
- * implement (APM 15.5.1), and set_sregs refuses it first.  CET is left
- * out: vmem does not switch the CET state.
- */
-static u64 svm_cr4_allowed(void)
-{
-	u64 cr4 = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		  X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		  X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		cr4 |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_LA57))
-		cr4 |= X86_CR4_LA57;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		cr4 |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		cr4 |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		cr4 |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		cr4 |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		cr4 |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_PKU))
-		cr4 |= X86_CR4_PKE;
-	return cr4;
-}
-
-/*
  * NPT entries have the format of long-mode page tables (APM 15.25.5).
  * Every guest access is checked as a user access in the nested walk, so
  * U must be set at every level; A (and D in leaves) are set up front so
@@ -272,7 +241,7 @@ static int svm_hardware_setup(void)
 			   boot_cpu_has(X86_FEATURE_RDPID);
 	svm_caps.xsave = boot_cpu_has(X86_FEATURE_OSXSAVE);
 	svm_caps.phys_bits = boot_cpu_data.x86_phys_bits;
-	svm_caps.cr4_allowed = svm_cr4_allowed();
+	svm_caps.cr4_allowed = vmem_x86_cr4_allowed();
 
 	/* ASID 0 is the host's: a guest needs at least one other. */
 	if (nr_asids < 2) {
