@@ -281,8 +281,8 @@ static int svm_exit_pf(struct vmem_vcpu *vcpu)
 
 /*
  * MOV to/from CR0/CR3/CR4, CLTS, LMSW and SMSW under the shadow MMU, and
- * MOV to CR4 under nested paging.  Decode assists name the GPR of a MOV (EXITINFO1 bit 63, bits 3:0);
- * otherwise the instruction is decoded.  The memory forms of LMSW and
+ * MOV to CR4 under nested paging.  Decode assists name the GPR of a MOV
+ * (EXITINFO1 bit 63, bits 3:0); otherwise the instruction is decoded.  The memory forms of LMSW and
  * SMSW, which nothing but very old code uses, go to the VMM.
  */
 static int svm_exit_cr(struct vmem_vcpu *vcpu)
