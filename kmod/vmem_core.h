@@ -167,6 +167,8 @@ int vmem_fetch_rip_bytes(struct vmem_vcpu *vcpu, u8 *buf, unsigned int len);
  * a whole state (SET_SREGS); a guest MOV to CR4.  0 or -EINVAL.
  */
 u64 vmem_x86_cr4_allowed(void);
+/* x86/cr.c: canonical for a guest (48-bit linear addresses). */
+bool vmem_x86_canonical(u64 addr);
 int vmem_x86_cr4_check(u64 cr4, u64 efer, u64 allowed);
 int vmem_x86_mov_cr4_check(u64 cr4, u64 old, u64 efer, u64 cr3, u64 allowed);
 

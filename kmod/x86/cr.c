@@ -24,6 +24,16 @@
 
 #include "vmem_core.h"
 
+/*
+ * A guest's linear addresses are 48 bits wide on every host: CR4.LA57 is
+ * never the guest's and CPUID offers no LA57, so a base, MSR or debug
+ * address is canonical in bits 63:47, also on a host with 5-level paging.
+ */
+bool vmem_x86_canonical(u64 addr)
+{
+	return ((s64)addr << 16 >> 16) == (s64)addr;
+}
+
 u64 vmem_x86_cr4_allowed(void)
 {
 	u64 cr4 = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |

@@ -569,10 +569,7 @@ void svm_get_sregs(struct vmem_vcpu *vcpu, struct vmem_sregs *sregs)
 
 static bool svm_canonical(u64 addr)
 {
-	/* 48-bit virtual addresses; 57 when the host (hence guest) has LA57. */
-	unsigned int bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
-
-	return ((s64)addr << (64 - bits) >> (64 - bits)) == (s64)addr;
+	return vmem_x86_canonical(addr);
 }
 
 static bool svm_seg_valid(const struct vmem_segment *v)

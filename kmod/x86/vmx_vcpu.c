@@ -126,10 +126,7 @@ void vmx_vmcs_put(struct vmx_vcpu *vmx)
 
 bool vmx_canonical(u64 addr)
 {
-	/* 48-bit virtual addresses; 57 when the host (hence guest) has LA57. */
-	unsigned int bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
-
-	return ((s64)addr << (64 - bits) >> (64 - bits)) == (s64)addr;
+	return vmem_x86_canonical(addr);
 }
 
 /* CR0 and CR4 as the guest sees them: owned bits from the shadows. */
