@@ -191,6 +191,17 @@ int vmem_guest_virt_access(struct vmem_vcpu *vcpu, u64 gva, void *buf,
 /* x86/walk.c: @len bytes at CS:RIP within one page (decode.c's fast check). */
 int vmem_fetch_rip_bytes(struct vmem_vcpu *vcpu, u8 *buf, unsigned int len);
 
+/*
+ * x86/cr.c: the CR4 rules both backends apply.  CR4 bits vmem lets a
+ * guest hold on this host (before a backend's own narrowing); a CR4 in
+ * a whole state (SET_SREGS); a guest MOV to CR4.  0 or -EINVAL.
+ */
+u64 vmem_x86_cr4_allowed(void);
+/* x86/cr.c: canonical for a guest (48-bit linear addresses). */
+bool vmem_x86_canonical(u64 addr);
+int vmem_x86_cr4_check(u64 cr4, u64 efer, u64 allowed);
+int vmem_x86_mov_cr4_check(u64 cr4, u64 old, u64 efer, u64 cr3, u64 allowed);
+
 /* vmem_vcpu.c */
 struct vmem_sregs;
 bool vmem_xcr0_valid(u64 xcr0, u64 allowed);

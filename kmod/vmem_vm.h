@@ -140,7 +140,9 @@ void vmem_invalidate_end(struct vmem_vm *vm);
  * @write_bit:		the write-permission bit
  * @large_bit:		the page-size bit in a level-2 entry (2 MiB leaf)
  * @ad_bits:		accessed/dirty bits to set up front, 0 if none
- * @root_level:		4 (both formats use 4-level walks here)
+ * @root_level:		levels the CPU walks: 4 for EPT (the EPTP says so),
+ *			4 or 5 for NPT (the host's paging levels, set at
+ *			hardware setup)
  *
  * The walker and builder are shared; only these bits differ.
  */

@@ -22,12 +22,18 @@
 # concurrent ones run for real on VMX.  Two Bochs CPUs share its one
 # thread: the suite takes about twice as long (measured: ~12.5 min of
 # Bochs CPU time against about 6 for one CPU), which one line can afford.
+# 6.1-svm-la57 is a host with 5-level paging and protection keys (the
+# test machine's kernel runs with 5-level paging there): the nested page
+# tables must follow the host's paging depth and no guest may reach LA57,
+# PKE or its VMM's PKRU (x86_escape).  It is a QEMU line, so it runs in
+# the QEMU lane, which ends well before the Bochs lanes do.
 VMEM_CONFIGS="
 6.1-svm-npt    6.1   qemu   EPYC,+svm,+npt   -  -
 6.12-svm-npt   6.12  qemu   EPYC,+svm,+npt   -  -
 6.12-vmx-ept   6.12  bochs  corei7_skylake_x:2 -  boot_linux,boot_console,boot_ends,pshare,large_pages_events
 6.1-vmx-ept    6.1   bochs  corei7_skylake_x -  pshare,large_pages_events
 6.1-svm-shadow 6.1   qemu   EPYC,+svm,-npt   -  -
+6.1-svm-la57   6.1   qemu   EPYC,+svm,+npt,+pku,+la57  -  -
 6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare,large_pages_events
 "
 

@@ -2,7 +2,13 @@
 /*
  * mmu/tdp.c - the nested (NPT/EPT) page tables, built from the p2m.
  *
- * One 4-level tree per VM, shared by its vCPUs.  The tables are a cache
+ * One tree per VM, shared by its vCPUs, with as many levels as the
+ * backend's format says: EPT walks the length the EPTP names (4); AMD
+ * walks nested tables with as many levels as the host's own paging at
+ * VMRUN, so NPT is 5-level on a host with 5-level paging.  A tree with
+ * fewer levels than the CPU walks would have its leaves read as tables
+ * and a guest page as the last level: whatever the guest writes there
+ * would map host memory.  The tables are a cache
  * of the p2m: a leaf is installed on the guest's first access to a frame
  * (vmem_tdp_fault) and zapped by vmem_invalidate_range() before the p2m
  * changes.  Only leaves are zapped; table pages stay until the VM dies,
@@ -45,24 +51,27 @@
 #include "vmem_share.h"
 #include "vmem_vm.h"
 
-#define TDP_LEVELS		4
+#define TDP_MAX_LEVELS		5
 #define TDP_ENTRIES		512
 #define TDP_ADDR_MASK		GENMASK_ULL(51, 12)
 #define TDP_LARGE_SIZE		(VMEM_LARGE_PAGES * PAGE_SIZE)
-/* Table pages one fault may need (levels 3, 2 and 1). */
-#define TDP_CACHE_MIN		(TDP_LEVELS - 1)
+/* Table pages one fault may need: every level below the root. */
+static_assert(TDP_MAX_LEVELS - 1 <=
+	      sizeof_field(struct vmem_vcpu, mmu_cache) / sizeof(struct page *));
 
 /**
  * struct vmem_tdp - a VM's nested page-table tree
- * @root:	the level-4 table  [I]
+ * @root:	the top-level table  [I]
  * @root_pa:	its physical address, for nCR3/EPTP  [I]
  * @fmt:	the backend's PTE format  [I]
+ * @levels:	levels of the tree, @fmt->root_level (4 or 5)  [I]
  * The tables below the root are reached only under vm->mmu_lock.
  */
 struct vmem_tdp {
 	u64 *root;
 	u64 root_pa;
 	const struct vmem_tdp_format *fmt;
+	int levels;
 };
 
 static inline unsigned int tdp_index(u64 gfn, int level)
@@ -99,7 +108,7 @@ int vmem_tdp_init(struct vmem_vm *vm)
 	struct vmem_tdp *tdp;
 	struct page *root;
 
-	if (!fmt || fmt->root_level != TDP_LEVELS)
+	if (!fmt || fmt->root_level < 4 || fmt->root_level > TDP_MAX_LEVELS)
 		return -EOPNOTSUPP;
 
 	tdp = vmem_kzalloc(sizeof(*tdp), GFP_KERNEL_ACCOUNT);
@@ -113,6 +122,7 @@ int vmem_tdp_init(struct vmem_vm *vm)
 	tdp->root = page_address(root);
 	tdp->root_pa = page_to_phys(root);
 	tdp->fmt = fmt;
+	tdp->levels = fmt->root_level;
 	atomic_long_inc(&vm->overhead);
 	vm->tdp = tdp;
 	return 0;
@@ -142,7 +152,7 @@ void vmem_tdp_destroy(struct vmem_vm *vm)
 
 	if (!tdp)
 		return;
-	tdp_free_table(vm, tdp->root, TDP_LEVELS);
+	tdp_free_table(vm, tdp->root, tdp->levels);
 	vm->tdp = NULL;
 	vmem_kfree(tdp);
 }
@@ -191,19 +201,19 @@ bool vmem_tdp_zap(struct vmem_vm *vm, u64 gfn, u64 npages)
 	u64 end = gfn + npages;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	if (end > BIT_ULL(9 * TDP_LEVELS) || end < gfn)
-		end = BIT_ULL(9 * TDP_LEVELS);
+	if (end > BIT_ULL(9 * tdp->levels) || end < gfn)
+		end = BIT_ULL(9 * tdp->levels);
 	if (gfn >= end)
 		return false;
-	return tdp_zap_table(tdp->fmt, tdp->root, TDP_LEVELS, 0, gfn, end);
+	return tdp_zap_table(tdp->fmt, tdp->root, tdp->levels, 0, gfn, end);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Fault                                                                   */
 
-static int tdp_topup_cache(struct vmem_vcpu *vcpu)
+static int tdp_topup_cache(struct vmem_vcpu *vcpu, int levels)
 {
-	while (vcpu->nr_mmu_cache < TDP_CACHE_MIN) {
+	while (vcpu->nr_mmu_cache < levels - 1) {
 		struct page *page;
 
 		page = vmem_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -240,7 +250,7 @@ static void tdp_map(struct vmem_vcpu *vcpu, u64 gfn, u64 hpa, bool writable,
 	if (writable)
 		leaf |= fmt->write_bit;
 
-	for (level = TDP_LEVELS; level > 1; level--) {
+	for (level = tdp->levels; level > 1; level--) {
 		u64 *e = &table[tdp_index(gfn, level)];
 
 		if (level == 2 && large && !tdp_present(fmt, *e)) {
@@ -251,7 +261,7 @@ static void tdp_map(struct vmem_vcpu *vcpu, u64 gfn, u64 hpa, bool writable,
 		if (!tdp_present(fmt, *e)) {
 			struct page *page;
 
-			/* Three pages cover levels 3-1; never short here. */
+			/* One page per level below the root: never short. */
 			page = vcpu->mmu_cache[--vcpu->nr_mmu_cache];
 			atomic_long_inc(&vm->overhead);
 			WRITE_ONCE(*e, fmt->table_bits | page_to_phys(page));
@@ -284,7 +294,7 @@ int vmem_tdp_fault(struct vmem_vcpu *vcpu, u64 gpa, bool write)
 	if (gpa >= BIT_ULL(vmem_config.max_gpa_bits))
 		return VMEM_FAULT_MMIO;
 
-	r = tdp_topup_cache(vcpu);
+	r = tdp_topup_cache(vcpu, tdp->levels);
 	if (r)
 		return r;
 

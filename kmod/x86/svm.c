@@ -192,35 +192,30 @@ static void svm_free_cpu_pages(void)
 }
 
 /*
- * CR4 bits a guest may hold: the architectural base plus what this host's
- * CPU supports.  VMRUN refuses a guest CR4 with a bit the CPU does not
- * implement (APM 15.5.1), and set_sregs refuses it first.  CET is left
- * out: vmem does not switch the CET state.
+ * NPT entries have the format of long-mode page tables (APM 15.25.5).
+ * Every guest access is checked as a user access in the nested walk, so
+ * U must be set at every level; A (and D in leaves) are set up front so
+ * that the table walker never has to write them back.  Leaves are
+ * executable (no NX) and, with PAT/PCD/PWT clear, write-back: the guest's
+ * own memory type comes from its PAT (G_PAT) and page tables.
  */
-static u64 svm_cr4_allowed(void)
-{
-	u64 cr4 = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		  X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		  X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+#define SVM_NPT_P	BIT_ULL(0)
+#define SVM_NPT_RW	BIT_ULL(1)
+#define SVM_NPT_US	BIT_ULL(2)
+#define SVM_NPT_A	BIT_ULL(5)
+#define SVM_NPT_D	BIT_ULL(6)
+#define SVM_NPT_PS	BIT_ULL(7)
 
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		cr4 |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_LA57))
-		cr4 |= X86_CR4_LA57;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		cr4 |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		cr4 |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		cr4 |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		cr4 |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		cr4 |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_PKU))
-		cr4 |= X86_CR4_PKE;
-	return cr4;
-}
+/* root_level: set by svm_hardware_setup(). */
+static struct vmem_tdp_format svm_npt_format __ro_after_init = {
+	.present_mask	= SVM_NPT_P,
+	.table_bits	= SVM_NPT_P | SVM_NPT_RW | SVM_NPT_US | SVM_NPT_A,
+	.leaf_bits	= SVM_NPT_P | SVM_NPT_US,
+	.write_bit	= SVM_NPT_RW,
+	.large_bit	= SVM_NPT_PS,
+	.ad_bits	= SVM_NPT_A | SVM_NPT_D,
+	.root_level	= 4,
+};
 
 static int svm_hardware_setup(void)
 {
@@ -229,6 +224,12 @@ static int svm_hardware_setup(void)
 	int cpu, r;
 
 	vmem_svm_ops.has_tdp = edx & VMEM_SVM_CPUID_EDX_NPT;
+	/*
+	 * The CPU walks nested tables with the host's paging levels at
+	 * VMRUN (as KVM's get_npt_level()): a 4-level tree on a 5-level
+	 * host would be read one level too deep, down into guest memory.
+	 */
+	svm_npt_format.root_level = pgtable_l5_enabled() ? 5 : 4;
 	/* The shadow MMU needs nothing beyond SVM itself. */
 	vmem_svm_ops.has_shadow = true;
 	vmem_svm_ops.real_mode_mmus = VMEM_VM_MMU_HW | VMEM_VM_MMU_SHADOW;
@@ -240,7 +241,7 @@ static int svm_hardware_setup(void)
 			   boot_cpu_has(X86_FEATURE_RDPID);
 	svm_caps.xsave = boot_cpu_has(X86_FEATURE_OSXSAVE);
 	svm_caps.phys_bits = boot_cpu_data.x86_phys_bits;
-	svm_caps.cr4_allowed = svm_cr4_allowed();
+	svm_caps.cr4_allowed = vmem_x86_cr4_allowed();
 
 	/* ASID 0 is the host's: a guest needs at least one other. */
 	if (nr_asids < 2) {
@@ -353,31 +354,6 @@ static void svm_emergency_disable(void)
 {
 	svm_cpu_off();
 }
-
-/*
- * NPT entries have the format of long-mode page tables (APM 15.25.5).
- * Every guest access is checked as a user access in the nested walk, so
- * U must be set at every level; A (and D in leaves) are set up front so
- * that the table walker never has to write them back.  Leaves are
- * executable (no NX) and, with PAT/PCD/PWT clear, write-back: the guest's
- * own memory type comes from its PAT (G_PAT) and page tables.
- */
-#define SVM_NPT_P	BIT_ULL(0)
-#define SVM_NPT_RW	BIT_ULL(1)
-#define SVM_NPT_US	BIT_ULL(2)
-#define SVM_NPT_A	BIT_ULL(5)
-#define SVM_NPT_D	BIT_ULL(6)
-#define SVM_NPT_PS	BIT_ULL(7)
-
-static const struct vmem_tdp_format svm_npt_format = {
-	.present_mask	= SVM_NPT_P,
-	.table_bits	= SVM_NPT_P | SVM_NPT_RW | SVM_NPT_US | SVM_NPT_A,
-	.leaf_bits	= SVM_NPT_P | SVM_NPT_US,
-	.write_bit	= SVM_NPT_RW,
-	.large_bit	= SVM_NPT_PS,
-	.ad_bits	= SVM_NPT_A | SVM_NPT_D,
-	.root_level	= 4,
-};
 
 /* Written by svm_hardware_setup() during module init only. */
 struct vmem_backend_ops vmem_svm_ops __ro_after_init = {

@@ -505,6 +505,7 @@ int svm_get_cpl(struct vmem_vcpu *vcpu);
 u64 svm_get_cr8(struct vmem_vcpu *vcpu);
 /* Shadow MMU: guest writes of CR0/CR3/CR4 (0, or -EINVAL for #GP). */
 int svm_shadow_set_cr(struct vmem_vcpu *vcpu, int cr, u64 val);
+int svm_npt_set_cr4(struct vmem_vcpu *vcpu, u64 val);
 u64 svm_shadow_get_cr(struct vmem_vcpu *vcpu, int cr);
 bool svm_interrupt_allowed(struct vmem_vcpu *vcpu);
 bool svm_nmi_allowed(struct vmem_vcpu *vcpu);

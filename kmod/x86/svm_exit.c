@@ -280,9 +280,9 @@ static int svm_exit_pf(struct vmem_vcpu *vcpu)
 }
 
 /*
- * MOV to/from CR0/CR3/CR4, CLTS, LMSW and SMSW under the shadow MMU.
- * Decode assists name the GPR of a MOV (EXITINFO1 bit 63, bits 3:0);
- * otherwise the instruction is decoded.  The memory forms of LMSW and
+ * MOV to/from CR0/CR3/CR4, CLTS, LMSW and SMSW under the shadow MMU, and
+ * MOV to CR4 under nested paging.  Decode assists name the GPR of a MOV
+ * (EXITINFO1 bit 63, bits 3:0); otherwise the instruction is decoded.  The memory forms of LMSW and
  * SMSW, which nothing but very old code uses, go to the VMM.
  */
 static int svm_exit_cr(struct vmem_vcpu *vcpu)
@@ -291,7 +291,8 @@ static int svm_exit_cr(struct vmem_vcpu *vcpu)
 	u64 code = svm->vmcb->control.exit_code;
 	bool write = code >= SVM_EXIT_WRITE_CR0;
 	int cr = code & 15, gpr = -1, r;
-	bool m64 = (svm->gefer & EFER_LMA) &&
+	u64 efer = svm->shadow ? svm->gefer : svm->vmcb->save.efer;
+	bool m64 = (efer & EFER_LMA) &&
 		   (svm->vmcb->save.cs.attrib & SVM_SEG_L);
 	struct vmem_insn insn;
 	u64 val = 0;
@@ -339,7 +340,11 @@ static int svm_exit_cr(struct vmem_vcpu *vcpu)
 	}
 
 	if (write) {
-		if (svm_shadow_set_cr(vcpu, cr, val)) {
+		if (!svm->shadow)
+			r = svm_npt_set_cr4(vcpu, val);
+		else
+			r = svm_shadow_set_cr(vcpu, cr, val);
+		if (r) {
 			vmem_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 			return 1;
 		}
@@ -592,7 +597,7 @@ int svm_handle_exit(struct vmem_vcpu *vcpu)
 	case SVM_EXIT_WRITE_CR0:
 	case SVM_EXIT_WRITE_CR3:
 	case SVM_EXIT_WRITE_CR4:
-		if (!to_svm(vcpu)->shadow)
+		if (!to_svm(vcpu)->shadow && code != SVM_EXIT_WRITE_CR4)
 			return vmem_exit_internal(vcpu,
 						  VMEM_INTERNAL_UNEXPECTED,
 						  code);

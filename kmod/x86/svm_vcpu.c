@@ -184,13 +184,8 @@ int svm_shadow_set_cr(struct vmem_vcpu *vcpu, int cr, u64 val)
 		return 0;
 	case 4:
 		old = svm->gcr4;
-		if (val & ~svm_caps.cr4_allowed)
-			return -EINVAL;
-		if ((svm->gefer & EFER_LMA) && !(val & X86_CR4_PAE))
-			return -EINVAL;
-		/* PCIDE may only be set in long mode with CR3[11:0] = 0. */
-		if ((val & ~old & X86_CR4_PCIDE) &&
-		    (!(svm->gefer & EFER_LMA) || (svm->gcr3 & 0xfff)))
+		if (vmem_x86_mov_cr4_check(val, old, svm->gefer, svm->gcr3,
+					   svm_caps.cr4_allowed))
 			return -EINVAL;
 		svm->gcr4 = val;
 		if ((val ^ old) & SVM_CR4_PAGING)
@@ -200,6 +195,27 @@ int svm_shadow_set_cr(struct vmem_vcpu *vcpu, int cr, u64 val)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/*
+ * A guest MOV to CR4 under nested paging: the only CR write intercepted
+ * there, so that the bits vmem does not give guests (x86/cr.c: LA57, PKE)
+ * are a #GP, as on VMX and the shadow MMU, instead of reaching the CPU.
+ * The CPU did not execute the write: its TLB side effects (SDM 4.10.4.1)
+ * are a flush of the guest's ASID.  -EINVAL is a #GP.
+ */
+int svm_npt_set_cr4(struct vmem_vcpu *vcpu, u64 val)
+{
+	struct svm_vmcb_save *s = &to_svm(vcpu)->vmcb->save;
+	u64 old = s->cr4;
+
+	if (vmem_x86_mov_cr4_check(val, old, s->efer, s->cr3,
+				   svm_caps.cr4_allowed))
+		return -EINVAL;
+	s->cr4 = val;
+	if ((val ^ old) & (SVM_CR4_PAGING | X86_CR4_LA57))
+		set_bit(VMEM_REQ_TLB_FLUSH, &vcpu->requests);
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -303,10 +319,13 @@ void svm_vcpu_reset(struct vmem_vcpu *vcpu)
 	 */
 	c->int_ctl = SVM_V_INTR_MASKING;
 	svm->shadow = vcpu->vm->mmu_mode == VMEM_VM_MMU_SHADOW;
-	if (svm->shadow)
+	if (svm->shadow) {
 		svm_init_shadow_intercepts(vmcb);
-	else
+	} else {
 		c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+		/* As KVM does: CR4 writes are checked (svm_npt_set_cr4()). */
+		svm_set_intercept(vmcb, SVM_ICPT_CR_WRITE(4));
+	}
 
 	svm_init_seg(&s->cs, SVM_SEG_P | SVM_SEG_S | 0xb);	/* code, RX, A */
 	s->cs.selector = 0xf000;
@@ -550,10 +569,7 @@ void svm_get_sregs(struct vmem_vcpu *vcpu, struct vmem_sregs *sregs)
 
 static bool svm_canonical(u64 addr)
 {
-	/* 48-bit virtual addresses; 57 when the host (hence guest) has LA57. */
-	unsigned int bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
-
-	return ((s64)addr << (64 - bits) >> (64 - bits)) == (s64)addr;
+	return vmem_x86_canonical(addr);
 }
 
 static bool svm_seg_valid(const struct vmem_segment *v)
@@ -604,7 +620,7 @@ static int svm_check_sregs(const struct vmem_sregs *sr)
 	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
 		return -EINVAL;
 
-	if (cr4 & ~svm_caps.cr4_allowed)
+	if (vmem_x86_cr4_check(cr4, efer, svm_caps.cr4_allowed))
 		return -EINVAL;
 
 	if (efer & ~(u64)SVM_EFER_VALID)

@@ -216,6 +216,9 @@ static void vmx_read_tdp_caps(void)
 	/*
 	 * vmem builds 4-level EPT tables in write-back memory and must be able
 	 * to flush them: all three are required, not just advertised EPT.
+	 * Unlike AMD's nested paging, the EPT walk length is the one the
+	 * EPTP names (VMX_EPTP_PWL4), whatever the host's own paging: on a
+	 * host with 5-level paging the 4-level tree is still walked as such.
 	 */
 	vmx_caps.has_ept = (allowed2 & VMX_PROC2_EPT) &&
 			   (cap & VMX_EPT_CAP_PWL4) &&
@@ -350,33 +353,13 @@ static int vmx_setup_controls(void)
 }
 
 /*
- * CR4 bits a guest may hold: the same architectural base and host
- * features as on SVM, within what VMX operation allows (CR4_FIXED1), less
- * VMXE/SMXE (no nested VMX or SMX) and PKE (no PKRU is switched, and
- * CPUID does not offer PKU: a guest PKRU would act on the host's user
- * pages until the host's is restored).
+ * CR4 bits a guest may hold: the x86 rule both backends share (x86/cr.c),
+ * within what VMX operation allows (CR4_FIXED1).  VMXE, fixed to 1, is
+ * vmem's and never the guest's.
  */
 static u64 vmx_cr4_allowed(void)
 {
-	u64 cr4 = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		  X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		  X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		cr4 |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_LA57))
-		cr4 |= X86_CR4_LA57;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		cr4 |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		cr4 |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		cr4 |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		cr4 |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		cr4 |= X86_CR4_SMAP;
-	return cr4 & vmx_caps.cr4_fixed1;
+	return vmem_x86_cr4_allowed() & vmx_caps.cr4_fixed1;
 }
 
 /*

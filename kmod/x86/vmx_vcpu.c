@@ -126,10 +126,7 @@ void vmx_vmcs_put(struct vmx_vcpu *vmx)
 
 bool vmx_canonical(u64 addr)
 {
-	/* 48-bit virtual addresses; 57 when the host (hence guest) has LA57. */
-	unsigned int bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
-
-	return ((s64)addr << (64 - bits) >> (64 - bits)) == (s64)addr;
+	return vmem_x86_canonical(addr);
 }
 
 /* CR0 and CR4 as the guest sees them: owned bits from the shadows. */
@@ -744,8 +741,8 @@ static int vmx_check_sregs(struct vmx_vcpu *vmx, const struct vmem_sregs *sr)
 	if (!vmx->unrestricted && !vmx->shadow && !(cr0 & X86_CR0_PG))
 		return -EINVAL;
 
-	/* CR4: what the CPU and vmem allow; VMXE is ours. */
-	if (cr4 & ~vmx_caps.cr4_allowed)
+	/* CR4: what the CPU and vmem allow (x86/cr.c); VMXE is ours. */
+	if (vmem_x86_cr4_check(cr4, efer, vmx_caps.cr4_allowed))
 		return -EINVAL;
 
 	/* EFER and long mode. */
@@ -754,10 +751,6 @@ static int vmx_check_sregs(struct vmx_vcpu *vmx, const struct vmem_sregs *sr)
 	if ((efer & (EFER_LME | EFER_LMA)) && !boot_cpu_has(X86_FEATURE_LM))
 		return -EINVAL;
 	if (lma != lme_pg)
-		return -EINVAL;
-	if (lma && !(cr4 & X86_CR4_PAE))
-		return -EINVAL;
-	if ((cr4 & X86_CR4_PCIDE) && !lma)
 		return -EINVAL;
 
 	/* CR3: no bits beyond MAXPHYADDR (26.3.1.1); below 4 GiB outside
@@ -969,19 +962,9 @@ static int vmx_check_cr0(struct vmx_vcpu *vmx, u64 cr0, u64 *efer_out)
 /* MOV to CR4, same conventions. */
 static int vmx_check_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
-	u64 old = vmx_read_cr4(vmx);
-	u64 efer = vmx_guest_efer(vmx);
-
-	if (cr4 & ~vmx_caps.cr4_allowed)
-		return -EINVAL;
-	if ((efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
-		return -EINVAL;
-	if ((efer & EFER_LMA) && ((cr4 ^ old) & X86_CR4_LA57))
-		return -EINVAL;
-	if (!(old & X86_CR4_PCIDE) && (cr4 & X86_CR4_PCIDE) &&
-	    (!(efer & EFER_LMA) || (vmx_guest_cr3(vmx) & 0xfff)))
-		return -EINVAL;
-	return 0;
+	return vmem_x86_mov_cr4_check(cr4, vmx_read_cr4(vmx),
+				      vmx_guest_efer(vmx), vmx_guest_cr3(vmx),
+				      vmx_caps.cr4_allowed);
 }
 
 /*

@@ -208,7 +208,7 @@ static int vmem_walk(struct vmem_vcpu *vcpu, const struct vmem_walk_ctx *ctx,
 		level = 4;
 		table = ctx->cr3 & amask;
 	} else if (pae) {
-		u64 pdpte;
+		u64 pdpte, rsvd;
 
 		r = vmem_read_pte(vcpu, (ctx->cr3 & GENMASK_ULL(31, 5)) +
 				  ((gva >> 30) & 3) * 8, 8, &pdpte, fault);
@@ -217,8 +217,16 @@ static int vmem_walk(struct vmem_vcpu *vcpu, const struct vmem_walk_ctx *ctx,
 		if (!(pdpte & PTE_P))
 			return VMEM_GUEST_PF | ec;
 		/* PAE PDPTEs have no R/W, U/S or NX. */
-		if (pdpte & (GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
-			     (GENMASK_ULL(63, 12) & ~amask)))
+		rsvd = GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
+		       (GENMASK_ULL(63, 12) & ~amask);
+		/*
+		 * Under NPT/EPT the CPU walks these itself and has accepted
+		 * them; QEMU's TCG sets A in PDPTEs as it walks, which must
+		 * not make vmem's own walk (emulation) fault.
+		 */
+		if (vcpu->vm->mmu_mode != VMEM_VM_MMU_SHADOW)
+			rsvd &= ~PTE_A;
+		if (pdpte & rsvd)
 			return VMEM_GUEST_PF | ec | PF_P | PF_RSVD;
 		esize = 8;
 		bits = 9;
