@@ -8,8 +8,14 @@
 #        scripts/host-boot.sh compare FILE     (prints one RESULT line)
 set -euo pipefail
 listing() {
-	find /boot /vmlinuz /vmlinuz.old /initrd.img /initrd.img.old \
-		-maxdepth 3 -printf '%p %y %s %T@ %l\n' 2>/dev/null | sort
+	local p paths=()
+	# Only the paths that exist: find fails on a missing one, and a
+	# host without a kernel package has no /vmlinuz link.
+	for p in /boot /vmlinuz /vmlinuz.old /initrd.img /initrd.img.old; do
+		[ -e "$p" ] || [ -L "$p" ] && paths+=("$p")
+	done
+	[ ${#paths[@]} -gt 0 ] || return 0
+	find "${paths[@]}" -maxdepth 3 -printf '%p %y %s %T@ %l\n' | sort
 }
 case ${1:-} in
 snapshot)
