@@ -30,8 +30,8 @@
 VMEM_CONFIGS="
 6.1-svm-npt    6.1   qemu   EPYC,+svm,+npt   -  -
 6.12-svm-npt   6.12  qemu   EPYC,+svm,+npt   -  -
-6.12-vmx-ept   6.12  bochs  corei7_skylake_x:2 -  boot_linux,boot_console,boot_ends,pshare,large_pages_events,pool_limits
 6.1-vmx-ept    6.1   bochs  corei7_skylake_x -  pshare,large_pages_events
+6.12-vmx-ept   6.12  bochs  corei7_skylake_x:2 -  boot_linux,boot_console,boot_ends,pshare,large_pages_events,pool_limits
 6.1-svm-shadow 6.1   qemu   EPYC,+svm,-npt   -  -
 6.1-svm-la57   6.1   qemu   EPYC,+svm,+npt,+pku,+la57  -  -
 6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare,large_pages_events,pool_limits
