@@ -77,6 +77,9 @@ ubuild=$?
 # The Linux guest `vmem run` boots in the boot_* tests (missing: they skip).
 "$top/scripts/guest/build.sh" "$build/guest" >"$build/logs/guest-build.log" 2>&1 ||
 	echo "check: the Linux guest did not build, see $build/logs/guest-build.log" >&2
+# The 6.12 guest too, for boot_ends's panic on both guest kernels.
+"$top/scripts/guest/build.sh" "$build/guest-6.12" 6.12 >>"$build/logs/guest-build.log" 2>&1 ||
+	echo "check: the 6.12 Linux guest did not build, see $build/logs/guest-build.log" >&2
 if [ $ubuild -eq 0 ]; then
 	echo "RESULT PASS build/userspace-selftests clean" >>"$results"
 else
@@ -115,6 +118,7 @@ run_config() {	# name series emu cpu params skip
 	mkdir -p "$dir/extra/bin"
 	cp "$build/userspace/vmem" "$dir/extra/bin/" 2>/dev/null
 	cp -r "$build/guest" "$dir/extra/guest" 2>/dev/null
+	cp -r "$build/guest-6.12" "$dir/extra/guest-6.12" 2>/dev/null
 	"$top/scripts/mkinitramfs.sh" "$dir/initrd.gz" "$ko" "$build/selftests" "$dir/extra"
 	# Per-test limits are in guest seconds; Bochs's guest clock runs
 	# slower than the wall clock (clock: sync=none).  The machine's wall

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(
-	gcc gcc-12 make bc kmod cpio gzip util-linux  # toolchain, initramfs
+	gcc gcc-12 make bc kmod cpio gzip xz-utils util-linux  # toolchain, initramfs
 	sparse dwarves                            # C=1, BTF for 6.12 modules
 	libelf1 libssl3 zlib1g                    # what the unpacked kbuild tools link
 	busybox-static                            # the test machines' userland

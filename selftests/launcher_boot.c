@@ -12,6 +12,7 @@
 #include "boot.h"
 #include "cpuid.h"
 #include "parse.h"
+#include "tsc.h"
 #include "vt.h"
 
 #define MIB	(1ull << 20)
@@ -455,8 +456,17 @@ static int test_parse_sizes(void)
 	EXPECT_EQ(parse_size("2g", &v), 0);
 	EXPECT_EQ(parse_size("512MiB", &v), 0);
 	EXPECT_EQ(v, 512 * MIB);
-	EXPECT_EQ(parse_size("4096", &v), 0);
-	EXPECT_EQ(v, 4096);
+	/* A bare number is MiB, as for QEMU's -m and --reservation. */
+	EXPECT_EQ(parse_size("256", &v), 0);
+	EXPECT_EQ(v, 256 * MIB);
+	EXPECT_EQ(parse_size("1.5G", &v), 0);
+	EXPECT_EQ(v, 1536 * MIB);
+	EXPECT_EQ(parse_size("0.5", &v), 0);
+	EXPECT_EQ(v, MIB / 2);
+	EXPECT_EQ(parse_size("2.25m", &v), 0);
+	EXPECT_EQ(v, 2 * MIB + MIB / 4);
+	EXPECT_EQ(parse_size_bytes("0", &v), 0);
+	EXPECT_EQ(v, 0);
 	EXPECT_EQ(parse_size("64K", &v), 0);
 	EXPECT_EQ(v, 65536);
 	EXPECT_EQ(parse_size("", &v), -1);
@@ -464,12 +474,43 @@ static int test_parse_sizes(void)
 	EXPECT_EQ(parse_size("-1G", &v), -1);
 	EXPECT_EQ(parse_size("0", &v), -1);
 	EXPECT_EQ(parse_size("12Q", &v), -1);
-	EXPECT_EQ(parse_size("1.5G", &v), -1);
+	EXPECT_EQ(parse_size("1.", &v), -1);
+	EXPECT_EQ(parse_size(".5G", &v), -1);
+	EXPECT_EQ(parse_size("1.5.5G", &v), -1);
+	EXPECT_EQ(parse_size("0.3K", &v), -1);	/* not whole bytes */
+	EXPECT_EQ(parse_size("1.0000001G", &v), -1);
 	EXPECT_EQ(parse_size("99999999999999999999G", &v), -1);
 	EXPECT_EQ(parse_size("99999999999T", &v), -1);
 	EXPECT_EQ(parse_u64("0x100000", &v), 0);
 	EXPECT_EQ(v, 0x100000);
 	EXPECT_EQ(parse_u64("x", &v), -1);
+	return VT_PASS;
+}
+
+/*
+ * The Linux command line: tsc_early_khz= and tsc=reliable added, unless
+ * the user gave them (6.12 drops a TSC the jiffies watchdog doubts).
+ */
+#define EXPECT_STR(a, b) do {						\
+	if (strcmp((a), (b)))						\
+		vt_fail_at(__FILE__, __LINE__, "\"%s\", expected \"%s\"",	\
+			   (a), (b));					\
+} while (0)
+
+static int test_tsc_cmdline(void)
+{
+	char b[256];
+
+	tsc_cmdline("console=ttyS0", 2000000, b, sizeof(b));
+	EXPECT_STR(b, "console=ttyS0 tsc_early_khz=2000000 tsc=reliable");
+	tsc_cmdline("", 1000, b, sizeof(b));
+	EXPECT_STR(b, "tsc_early_khz=1000 tsc=reliable");
+	tsc_cmdline("quiet tsc=unstable", 1000, b, sizeof(b));
+	EXPECT_STR(b, "quiet tsc=unstable tsc_early_khz=1000");
+	tsc_cmdline("quiet tsc_early_khz=5", 1000, b, sizeof(b));
+	EXPECT_STR(b, "quiet tsc_early_khz=5");
+	tsc_cmdline("quiet", 0, b, sizeof(b));	/* --tsc-khz off */
+	EXPECT_STR(b, "quiet");
 	return VT_PASS;
 }
 
@@ -489,6 +530,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(dsdt_aml_encoding),
 	VT_CASE(cpuid_filter),
 	VT_CASE(parse_sizes),
+	VT_CASE(tsc_cmdline),
 };
 
 VT_MAIN(cases, NULL, NULL)

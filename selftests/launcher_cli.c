@@ -57,6 +57,59 @@ static int test_bad_size(void)
 	return expect_run(a, 2, "bad --memory");
 }
 
+/* One rule for every option: a repeat is status 2, never "last wins". */
+static int test_options_given_twice(void)
+{
+	static const char *const twice[][5] = {
+		{ "-m", "64M", "-m", "32M" },
+		{ "--memory", "64M", "--memory", "64M" },
+		{ "-k", "/y", "-k", "/z" },
+		{ "--kernel", "/y", "-k", "/y" },
+		{ "-i", "/a", "--initrd", "/b" },
+		{ "-c", "quiet", "-c", "console=ttyS0" },
+		{ "--name", "a", "--name", "b" },
+		{ "--mmu", "hw", "--mmu", "shadow" },
+		{ "--backend", "vmem", "--backend", "kvm" },
+		{ "--tsc-khz", "off", "--tsc-khz", "auto" },
+		{ "-v", "-v", NULL, NULL },
+	};
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(twice) / sizeof(twice[0]); i++) {
+		const char *a[8] = { "vmem", "run" };
+		unsigned int n = 2;
+
+		for (j = 0; j < 4 && twice[i][j]; j++)
+			a[n++] = twice[i][j];
+		a[n] = NULL;
+		EXPECT_EQ(expect_run(a, 2, "given twice"), VT_PASS);
+	}
+	return VT_PASS;
+}
+
+/*
+ * Sizes: a bare number is MiB (4 is 4 MiB, enough), decimals are
+ * accepted, and a size too small names the argument.  The kernel file
+ * does not exist: getting that far means the size was taken.
+ */
+static int test_memory_sizes(void)
+{
+	const char *const mib[] = { "vmem", "run", "--kernel", "/nonexistent",
+				    "--memory", "4", NULL };
+	const char *const dec[] = { "vmem", "run", "--kernel", "/nonexistent",
+				    "--memory", "1.5G", NULL };
+	const char *const small[] = { "vmem", "run", "--kernel", "/x",
+				      "--memory", "1K", NULL };
+	const char *const odd[] = { "vmem", "run", "--kernel", "/x",
+				    "--memory", "2.0001M", NULL };
+
+	EXPECT_EQ(expect_run(mib, 1, "No such file"), VT_PASS);
+	EXPECT_EQ(expect_run(dec, 1, "No such file"), VT_PASS);
+	EXPECT_EQ(expect_run(small, 2, "bad --memory '1K'"), VT_PASS);
+	EXPECT_EQ(expect_run(odd, 2, "bad --memory '2.0001M'"), VT_PASS);
+	return VT_PASS;
+}
+
 static int test_kernel_and_flat(void)
 {
 	const char *const a[] = { "vmem", "run", "--kernel", "/x", "--flat",
@@ -203,6 +256,10 @@ static int test_resource_usage_errors(void)
 	USAGE("bad --name", "--name", "a_vm_name_far_too_long_for_vmem_");
 	USAGE("--pool given twice", "--pool", "a", "--pool", "b");
 	USAGE("--salt given twice", "--salt", "1", "--salt", "1");
+	USAGE("--reservation 512 MiB is more than --memory (16 MiB)",
+	      "--reservation", "0.5G");
+	USAGE("--reservation 32 MiB is more than --memory (16 MiB)",
+	      "--reservation", "32");
 	USAGE("--reservation 32 MiB is more than --memory (16 MiB)",
 	      "--reservation", "32M");
 	USAGE("--limit 4 MiB is below --reservation 8 MiB",
@@ -266,6 +323,8 @@ static const struct vt_case cases[] = {
 	VT_CASE(unknown_option),
 	VT_CASE(missing_memory),
 	VT_CASE(bad_size),
+	VT_CASE(options_given_twice),
+	VT_CASE(memory_sizes),
 	VT_CASE(kernel_and_flat),
 	VT_CASE(missing_kernel_file),
 	VT_CASE(not_a_bzimage),

@@ -9,8 +9,12 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/vmem.h>
 
 #include "launcher_util.h"
 #include "vt.h"
@@ -103,8 +107,34 @@ static int test_protected_mode_entry(void)
 
 static int test_halt_with_interrupts_off(void)
 {
-	return expect_end(prog_halt, sizeof(prog_halt) - 1, NULL, 0,
-			  "halted with interrupts disabled");
+	return expect_end(prog_halt, sizeof(prog_halt) - 1, NULL, 5,
+			  "halted with interrupts off: it will never run again");
+}
+
+/* --memory above vmem's per-VM maximum: the message names the maximum. */
+static int test_memory_above_the_per_vm_maximum(void)
+{
+	const char *argv[16];
+	char mem[32], text[96];
+	int fd, max;
+
+	ASSERT_OK(fd = open("/dev/vmem", O_RDWR));
+	max = ioctl(fd, VMEM_CHECK_EXTENSION, VMEM_CAP_MAX_MEM_MB);
+	close(fd);
+	ASSERT_TRUE(max > 0);
+	fd = open(FLAT_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT_OK(fd);
+	ASSERT_EQ(write(fd, prog_ok, sizeof(prog_ok) - 1),
+		  (ssize_t)sizeof(prog_ok) - 1);
+	close(fd);
+	snprintf(mem, sizeof(mem), "%dM", max + 4);
+	snprintf(text, sizeof(text), "per-VM maximum of %d MiB", max);
+	lrun_flat_argv(argv, 16, FLAT_PATH, NULL);
+	argv[9] = mem;		/* the value of --memory */
+	EXPECT_TRUE(lrun_expect(1, text, argv, T));
+	argv[9] = "1T";
+	EXPECT_TRUE(lrun_expect(1, text, argv, T));
+	return VT_PASS;
 }
 
 static int test_triple_fault_is_status_4(void)
@@ -166,6 +196,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(output_and_poweroff),
 	VT_CASE(protected_mode_entry),
 	VT_CASE(halt_with_interrupts_off),
+	VT_CASE(memory_above_the_per_vm_maximum),
 	VT_CASE(triple_fault_is_status_4),
 	VT_CASE(reset_gives_reboot_status),
 	VT_CASE(console_input),

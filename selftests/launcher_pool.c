@@ -313,6 +313,30 @@ static int test_missing_pool(void)
 	return VT_PASS;
 }
 
+/*
+ * A --limit below what the launcher must load: the launcher's own first
+ * touch of guest memory is refused (SIGBUS).  It reports that and exits
+ * 1; it never dies by the signal (135).
+ */
+static int test_limit_below_the_images(void)
+{
+	struct vm_view v;
+	struct lrun r;
+	int st;
+
+	ASSERT_EQ(START(&r, prog_sleep, "--name", "lp_limit0", "--limit",
+			"0"), 0);
+	st = lrun_finish(&r, T);
+	EXPECT_NE(st, 128 + SIGBUS);
+	EXPECT_EQ(st, 1);
+	EXPECT_TRUE(output_has(&r, "--limit below what the guest's images need"));
+	if (vt_case_failed())
+		lrun_dump(&r, 20);
+	lrun_free(&r);
+	EXPECT_EQ(vm_find("lp_limit0", &v), 0);
+	return VT_PASS;
+}
+
 static int test_pshare_off_keeps_shared_zero(void)
 {
 	const char *const on[] = { "lp_on" };
@@ -410,6 +434,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(custom_shares_and_defaults),
 	VT_CASE(admission_refused_by_a_fixed_pool),
 	VT_CASE(admission_refused_by_a_pool_limit),
+	VT_CASE(limit_below_the_images),
 	VT_CASE(missing_pool),
 	VT_CASE(pshare_off_keeps_shared_zero),
 	VT_CASE(same_salt_shares_other_salts_do_not),

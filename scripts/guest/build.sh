@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Linux guest that `vmem run` boots in the demo, the tests and
-# the benchmark: Debian's 6.1 kernel and a tiny busybox initramfs.
+# the benchmark: Debian's 6.1 (or 6.12) kernel and a tiny busybox initramfs.
 #
 # Usage: scripts/guest/build.sh OUTDIR [SERIES]
 #   OUTDIR/vmlinuz    the guest kernel (.cache/kernels/SERIES/vmlinuz)
@@ -30,8 +30,22 @@ for a in $("$root/bin/busybox" --list); do
 done
 cp "$here/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
+# Debian 6.1 ships modules plain, 6.12 compressed (.ko.xz): the guest's
+# busybox insmod takes plain ones, so unpack them here.  A kernel without
+# the module would end a panic as a reset, not status 3: say so.
 for m in pvpanic pvpanic-mmio; do
-	[ -f "$mods/$m.ko" ] && cp "$mods/$m.ko" "$root/lib/modules/"
+	if [ -f "$mods/$m.ko" ]; then
+		cp "$mods/$m.ko" "$root/lib/modules/"
+	elif [ -f "$mods/$m.ko.xz" ]; then
+		xz -dc "$mods/$m.ko.xz" >"$root/lib/modules/$m.ko"
+	elif [ -f "$mods/$m.ko.zst" ]; then
+		zstd -qdc "$mods/$m.ko.zst" >"$root/lib/modules/$m.ko"
+	elif [ -f "$mods/$m.ko.gz" ]; then
+		gzip -dc "$mods/$m.ko.gz" >"$root/lib/modules/$m.ko"
+	else
+		echo "guest: no $m module in $mods" >&2
+		exit 1
+	fi
 done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +99,9 @@ static void *guest_map(void *ctx, uint64_t gpa, uint64_t len)
 }
 
 /*
- * The command line the kernel gets: the user's, plus tsc_early_khz= (see
- * tsc.h) unless --tsc-khz off or the user gave one.  Measured once.
+ * The command line the kernel gets: the user's, plus tsc_early_khz= and
+ * tsc=reliable (see tsc.h) unless --tsc-khz off or the user gave them.
+ * Measured once.
  */
 static const char *kernel_cmdline(const struct run_config *cfg)
 {
@@ -109,28 +112,107 @@ static const char *kernel_cmdline(const struct run_config *cfg)
 	if (done)
 		return buf;
 	done = true;
-	snprintf(buf, sizeof(buf), "%s", cfg->cmdline);
-	if (!khz || strstr(cfg->cmdline, "tsc_early_khz="))
-		return buf;
-	if (khz < 0)
+	if (khz < 0 && !strstr(cfg->cmdline, "tsc_early_khz="))
 		khz = (long long)tsc_measure_khz();
-	if (khz > 0)
-		snprintf(buf, sizeof(buf), "%s%stsc_early_khz=%lld",
-			 cfg->cmdline, *cfg->cmdline ? " " : "", khz);
+	tsc_cmdline(cfg->cmdline, khz > 0 ? (uint64_t)khz : 0, buf,
+		    sizeof(buf));
 	if (cfg->verbose)
 		run_msg("kernel command line: %s", buf);
 	return buf;
 }
 
+/*
+ * Guest memory may refuse a page: under a --limit below what the images
+ * need (and no swap file), vmem answers the launcher's own first touch
+ * with SIGBUS.  The loading runs under this guard, which turns the signal
+ * into an error with a message instead of a death by signal.
+ */
+static sigjmp_buf load_jmp;
+static volatile sig_atomic_t load_armed;
+
+static void load_sigbus(int sig)
+{
+	if (load_armed)
+		siglongjmp(load_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+struct load_args {
+	struct machine *m;
+	const struct run_config *cfg;
+	struct file_buf *initrd, *flat;
+	struct bzimage *bz;
+	struct linux_plan *plan;
+	struct vmem_regs *regs;
+	struct vmem_sregs *sregs;
+};
+
+static int load_images(struct load_args *a)
+{
+	struct guest_mem mem = { guest_map, a->m };
+	const struct run_config *cfg = a->cfg;
+	uint64_t rsdp, entry, rsi = 0, rsp = 0;
+	enum boot_mode mode;
+	char err[256];
+
+	rsdp = acpi_build(&mem, BOOT_BIOS_ADDR);
+	if (cfg->kernel) {
+		if (linux_load(a->bz, a->plan, &a->m->layout, a->initrd->data,
+			       kernel_cmdline(cfg), rsdp, &mem, err,
+			       sizeof(err))) {
+			run_msg("%s", err);
+			return -1;
+		}
+		mode = a->plan->mode;
+		entry = a->plan->entry;
+		rsi = BOOT_PARAMS_ADDR;
+	} else {
+		if (flat_load(a->flat->data, a->flat->size, cfg->load_addr,
+			      &mem, err, sizeof(err))) {
+			run_msg("%s", err);
+			return -1;
+		}
+		mode = cfg->mode == BOOT_MODE_DEFAULT ? BOOT_MODE_64 : cfg->mode;
+		entry = cfg->entry;
+		rsp = BOOT_STACK_TOP;
+	}
+	if (boot_cpu_setup(mode, entry, rsi, rsp, &mem, a->regs, a->sregs)) {
+		run_msg("cannot map guest memory for the boot tables");
+		return -1;
+	}
+	return 0;
+}
+
+static int load_guarded(struct load_args *a)
+{
+	struct sigaction sa, old;
+	volatile int ret = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = load_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (!sigsetjmp(load_jmp, 1)) {
+		load_armed = 1;
+		ret = load_images(a);
+	} else {
+		run_msg("the VM's memory refused a page while the launcher "
+			"loaded the guest (SIGBUS): a --limit below what the "
+			"guest's images need?  The guest was not started");
+	}
+	load_armed = 0;
+	sigaction(SIGBUS, &old, NULL);
+	return ret;
+}
+
 int machine_load_guest(struct machine *m, const struct run_config *cfg,
 		      struct vmem_regs *regs, struct vmem_sregs *sregs)
 {
-	struct guest_mem mem = { guest_map, m };
 	struct file_buf kernel = { 0 }, initrd = { 0 }, flat = { 0 };
 	struct linux_plan plan;
 	struct bzimage bz;
-	enum boot_mode mode;
-	uint64_t rsdp, entry, rsi = 0, rsp = 0, isize = 0;
+	uint64_t isize = 0;
 	char err[256];
 	int ret = RUN_EXIT_ERROR;
 
@@ -174,30 +256,12 @@ int machine_load_guest(struct machine *m, const struct run_config *cfg,
 		goto out;
 	}
 
-	rsdp = acpi_build(&mem, BOOT_BIOS_ADDR);
-	if (cfg->kernel) {
-		if (linux_load(&bz, &plan, &m->layout, initrd.data,
-			       kernel_cmdline(cfg), rsdp, &mem, err,
-			       sizeof(err))) {
-			run_msg("%s", err);
+	{
+		struct load_args a = { m, cfg, &initrd, &flat, &bz, &plan,
+				       regs, sregs };
+
+		if (load_guarded(&a))
 			goto out;
-		}
-		mode = plan.mode;
-		entry = plan.entry;
-		rsi = BOOT_PARAMS_ADDR;
-	} else {
-		if (flat_load(flat.data, flat.size, cfg->load_addr, &mem, err,
-			      sizeof(err))) {
-			run_msg("%s", err);
-			goto out;
-		}
-		mode = cfg->mode == BOOT_MODE_DEFAULT ? BOOT_MODE_64 : cfg->mode;
-		entry = cfg->entry;
-		rsp = BOOT_STACK_TOP;
-	}
-	if (boot_cpu_setup(mode, entry, rsi, rsp, &mem, regs, sregs)) {
-		run_msg("cannot map guest memory for the boot tables");
-		goto out;
 	}
 	ret = 0;
 out:

@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "libvmem.h"
 #include "machine.h"
 
 /* ---------------------------------------------------------------------- */
@@ -134,11 +135,38 @@ static int setup_cpuid(struct machine *m)
 	return 0;
 }
 
+/*
+ * vmem's per-VM maximum (VMEM_CAP_MAX_MEM_MB), to name it when --memory
+ * is above it; 0 when unknown (KVM, or an old module).
+ */
+static uint64_t vmem_max_mem_mb(enum vmm_backend b)
+{
+	int fd, mb;
+
+	if (b != VMM_BACKEND_VMEM)
+		return 0;
+	fd = vmem_open();
+	if (fd < 0)
+		return 0;
+	mb = vmem_check_extension(fd, VMEM_CAP_MAX_MEM_MB);
+	vmem_close(fd);
+	return mb > 0 ? (uint64_t)mb : 0;
+}
+
 static int add_ram(struct machine *m)
 {
 	struct guest_layout *l = &m->layout;
+	uint64_t max_mb = vmem_max_mem_mb(m->cfg->backend);
 	void *hva;
 	int ret;
+
+	if (max_mb && m->cfg->memory > max_mb << 20) {
+		run_msg("--memory %.1f GiB is more than vmem's per-VM maximum "
+			"of %llu MiB (VMEM_CAP_MAX_MEM_MB, module parameter "
+			"max_mem_mb)", m->cfg->memory / 1073741824.0,
+			(unsigned long long)max_mb);
+		return -1;
+	}
 
 	ret = vmm_vm_add_ram(m->vm, 0, l->low_end, &hva);
 	if (!ret && l->high_size)

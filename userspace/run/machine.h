@@ -34,11 +34,12 @@
 #include "uart.h"
 
 /* Exit statuses of `vmem run` (also in Documentation/launcher.rst). */
-#define RUN_EXIT_OK		0	/* powered off, or halted for good */
+#define RUN_EXIT_OK		0	/* powered off */
 #define RUN_EXIT_ERROR		1	/* bad input, hypervisor error */
 #define RUN_EXIT_USAGE		2
 #define RUN_EXIT_PANIC		3	/* the guest kernel panicked */
 #define RUN_EXIT_TRIPLE_FAULT	4	/* shutdown without a reset request */
+#define RUN_EXIT_HALTED		5	/* HLT with interrupts off: for good */
 #define RUN_EXIT_SIGNAL_BASE	128	/* + the signal that ended it */
 
 struct run_config {

@@ -102,8 +102,9 @@ static int end_status(struct machine *m)
 {
 	switch (m->end) {
 	case END_POWEROFF:
-	case END_HALT:
 		return RUN_EXIT_OK;
+	case END_HALT:
+		return RUN_EXIT_HALTED;
 	case END_RESET:
 		return m->cfg->reboot_status;
 	case END_PANIC:

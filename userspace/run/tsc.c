@@ -2,6 +2,8 @@
 /*
  * tsc.c - measure the TSC frequency; see tsc.h.
  */
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <x86intrin.h>
 
@@ -43,4 +45,32 @@ uint64_t tsc_measure_khz(void)
 	if (n1 <= n0 || t1 <= t0)
 		return 0;
 	return (uint64_t)((unsigned __int128)(t1 - t0) * 1000000 / (n1 - n0));
+}
+
+/* Whether @opt (e.g. "tsc=") starts a word of @cmdline. */
+static int has_option(const char *cmdline, const char *opt)
+{
+	const char *p = cmdline;
+	size_t n = strlen(opt);
+
+	while ((p = strstr(p, opt))) {
+		if (p == cmdline || p[-1] == ' ')
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+void tsc_cmdline(const char *user, uint64_t khz, char *buf, size_t size)
+{
+	const char *sep = *user ? " " : "";
+
+	if (!khz || has_option(user, "tsc_early_khz="))
+		snprintf(buf, size, "%s", user);
+	else if (has_option(user, "tsc="))
+		snprintf(buf, size, "%s%stsc_early_khz=%llu", user, sep,
+			 (unsigned long long)khz);
+	else
+		snprintf(buf, size, "%s%stsc_early_khz=%llu tsc=reliable",
+			 user, sep, (unsigned long long)khz);
 }

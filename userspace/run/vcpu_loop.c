@@ -92,10 +92,13 @@ static void handle_msr(struct machine *m, struct vmm_exit *ex)
 /* HLT: sleep until the PIC has something, or the machine ends. */
 static void handle_hlt(struct machine *m)
 {
-	if (!vmm_vcpu_if_flag(m->vcpu) && m->held_vector < 0) {
-		/* Interrupts off and no NMI source: this never wakes. */
+	/*
+	 * Interrupts off and no NMI source: nothing can wake it, a vector
+	 * held for injection included (it needs IF too).
+	 */
+	if (!vmm_vcpu_if_flag(m->vcpu)) {
 		machine_end(m, END_HALT, "the guest halted with interrupts "
-			    "disabled (Linux does this at the end of halt)");
+			    "off: it will never run again");
 		return;
 	}
 	m->vcpu_state = VCPU_HALTED;

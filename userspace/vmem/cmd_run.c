@@ -38,11 +38,11 @@ static void run_usage(FILE *out)
 "  -b, --boot-mode MODE   32 or 64: protected or long mode entry (default:\n"
 "                         64 when the kernel has a 64-bit entry, and for\n"
 "                         flat images)\n"
-"  -m, --memory SIZE      guest RAM, e.g. 256M, 2G (required)\n"
+"  -m, --memory SIZE      guest RAM, e.g. 256M, 1.5G, 256 (MiB) (required)\n"
 "  -n, --name NAME        the VM's name: in messages and in 'vmem vm ls'\n"
 "                         (1-31 of A-Z a-z 0-9 . _ : -)\n"
 "\n"
-"Resources (vmem backend; sizes like 512M, 2G, or MiB; see 'vmem vm'):\n"
+"Resources (vmem backend; sizes like 512M, 1.5G, or MiB; see 'vmem vm'):\n"
 "      --pool NAME        start the VM in this resource pool (default root)\n"
 "      --reservation SIZE memory guaranteed to the VM (default 0); refused,\n"
 "                         before the guest runs, if the pool cannot admit it\n"
@@ -72,10 +72,13 @@ static void run_usage(FILE *out)
 "  -v, --verbose          log unhandled ports, MSRs and MMIO (once each)\n"
 "  -h, --help             show this help\n"
 "\n"
-"Exit status: 0 the guest powered off (or halted for good); N from\n"
-"--reboot-status when it reset; 1 an error (bad input, hypervisor,\n"
-"an admission refusal); 2 bad usage; 3 the guest kernel panicked\n"
-"(pvpanic); 4 the guest triple-faulted; 128+N stopped by signal N.\n"
+"Each option may be given once (a repeat is bad usage, status 2).\n"
+"\n"
+"Exit status: 0 the guest powered off; N from --reboot-status when it\n"
+"reset; 1 an error (bad input, hypervisor, an admission refusal); 2 bad\n"
+"usage; 3 the guest kernel panicked (pvpanic); 4 the guest\n"
+"triple-faulted; 5 the guest halted with interrupts off (for good);\n"
+"128+N stopped by signal N.\n"
 "See Documentation/launcher.rst.\n",
 		(unsigned long long)BOOT_STACK_TOP);
 }
@@ -97,6 +100,19 @@ static int bad(const char *fmt, const char *arg)
 	fputc('\n', stderr);
 	usage_hint();
 	return VMEM_EXIT_USAGE;
+}
+
+/* "--name" of option @val in @opts, for messages. */
+static const char *opt_name(const struct option *opts, int val)
+{
+	static char buf[32];
+
+	for (; opts->name; opts++)
+		if (opts->val == val) {
+			snprintf(buf, sizeof(buf), "--%s", opts->name);
+			return buf;
+		}
+	return "an option";
 }
 
 static int parse_args(int argc, char **argv, struct run_config *cfg,
@@ -130,11 +146,20 @@ static int parse_args(int argc, char **argv, struct run_config *cfg,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* Every option may be given once: a repeat is bad usage, whichever. */
+	bool seen[RUN_RES_OPT_SWAP_FILE + 1] = { false };
+	const char *memory_arg = NULL;
 	uint64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "k:i:c:f:b:m:n:vh", opts,
 				NULL)) != -1) {
+		if (c > 0 && c < (int)(sizeof(seen) / sizeof(seen[0])) &&
+		    c != 'h') {
+			if (seen[c])
+				return bad("%s given twice", opt_name(opts, c));
+			seen[c] = true;
+		}
 		switch (c) {
 		case 'k': cfg->kernel = optarg; break;
 		case 'i': cfg->initrd = optarg; break;
@@ -164,8 +189,9 @@ static int parse_args(int argc, char **argv, struct run_config *cfg,
 					   optarg);
 			break;
 		case 'm':
+			memory_arg = optarg;
 			if (parse_size(optarg, &cfg->memory))
-				return bad("bad --memory '%s' (e.g. 256M, 2G)",
+				return bad("bad --memory '%s' (e.g. 256M, 1.5G, or a number of MiB)",
 					   optarg);
 			break;
 		case OPT_BACKEND:
@@ -235,8 +261,8 @@ static int parse_args(int argc, char **argv, struct run_config *cfg,
 	if (!cfg->memory)
 		return bad("%s--memory is required (e.g. --memory 256M)", "");
 	if (cfg->memory < BOOT_MIN_MEM || cfg->memory & 0xfff)
-		return bad("--memory '%s': at least 2M, in whole 4 KiB pages",
-			   "");
+		return bad("bad --memory '%s': at least 2M, in whole 4 KiB pages",
+			   memory_arg);
 	if (cfg->backend == VMM_BACKEND_KVM && cfg->vm_flags)
 		return bad("%s--mmu is for the vmem backend", "");
 	res->name = cfg->name;

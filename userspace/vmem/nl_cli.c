@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nl_cli.h"
+#include "parse.h"
 
 int cli_nl_open(const struct vmem_cmd *cmd, struct vmem_nl **nl)
 {
@@ -27,35 +28,21 @@ int cli_nl_open(const struct vmem_cmd *cmd, struct vmem_nl **nl)
 int cli_parse_size(const struct vmem_cmd *cmd, const char *what,
 		   const char *arg, int unlimited_ok, uint64_t *pages)
 {
-	unsigned long long v;
-	char *end;
-	uint64_t kib;
+	uint64_t bytes;
 
 	if (unlimited_ok && (!strcmp(arg, "unlimited") || !strcmp(arg, "-1"))) {
 		*pages = VMEM_UNLIMITED;
 		return 0;
 	}
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || end == arg || arg[0] == '-')
+	/* One rule with vmem run --memory: parse.h. */
+	if (parse_size_bytes(arg, &bytes) || bytes % 4096 ||
+	    bytes / 4096 >= VMEM_UNLIMITED)
 		goto bad;
-	switch (*end) {
-	case 'K': case 'k': kib = v; end++; break;
-	case 'G': case 'g': kib = v << 20; end++; break;
-	case 'T': case 't': kib = v << 30; end++; break;
-	case 'M': case 'm': end++; /* fall through */
-	case 0:		    kib = v << 10; break;
-	default:	    goto bad;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
-	if (*end || kib >> 54 || kib % 4)
-		goto bad;
-	*pages = kib / 4;
+	*pages = bytes / 4096;
 	return 0;
 bad:
-	cmd_err(cmd, "bad %s '%s' (a size like 512M, 2G, or MiB%s)", what, arg,
-		unlimited_ok ? ", or unlimited" : "");
+	cmd_err(cmd, "bad %s '%s' (a size in whole 4 KiB pages like 512M, 1.5G, or MiB%s)",
+		what, arg, unlimited_ok ? ", or unlimited" : "");
 	return -1;
 }
 
@@ -82,16 +69,15 @@ int cli_parse_shares(const struct vmem_cmd *cmd, const char *arg,
 	return 0;
 }
 
-const char *cli_mb(uint64_t pages)
+struct cli_mb_str cli_mb_fmt(uint64_t pages)
 {
-	static char bufs[8][24];
-	static unsigned int i;
-	char *b = bufs[i++ % 8];
+	struct cli_mb_str r;
 
 	if (pages == VMEM_UNLIMITED)
-		return "unlimited";
-	snprintf(b, sizeof(bufs[0]), "%" PRIu64, pages / 256);
-	return b;
+		snprintf(r.s, sizeof(r.s), "unlimited");
+	else
+		snprintf(r.s, sizeof(r.s), "%" PRIu64, pages / 256);
+	return r;
 }
 
 int cli_nl_fail(const struct vmem_cmd *cmd, struct vmem_nl *nl, int err,

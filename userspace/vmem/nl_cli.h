@@ -21,7 +21,7 @@ extern const struct vmem_cmd cmd_tunable;
 int cli_nl_open(const struct vmem_cmd *cmd, struct vmem_nl **nl);
 
 /*
- * "512M", "2G", "1024" (MiB), "4096K" into pages; "unlimited" (if
+ * "512M", "1.5G", "1024" (MiB), "4096K" into pages (parse.h's rule); "unlimited" (if
  * @unlimited_ok) into VMEM_UNLIMITED.  0, or -1 after a message.
  */
 int cli_parse_size(const struct vmem_cmd *cmd, const char *what,
@@ -30,8 +30,16 @@ int cli_parse_size(const struct vmem_cmd *cmd, const char *what,
 int cli_parse_shares(const struct vmem_cmd *cmd, const char *arg,
 		     uint32_t *level, uint32_t *shares);
 
-/* Pages as MiB ("1024", "unlimited"), in a static rotating buffer. */
-const char *cli_mb(uint64_t pages);
+/*
+ * Pages as MiB ("1024", "unlimited").  The text lives in the returned
+ * value, so any number of cli_mb() in one printf are all right:
+ * cli_mb(p) is a temporary's array, valid to the end of the statement.
+ */
+struct cli_mb_str {
+	char s[24];
+};
+struct cli_mb_str cli_mb_fmt(uint64_t pages);
+#define cli_mb(pages)	(cli_mb_fmt(pages).s)
 
 /*
  * Report a failed request on stderr: the refusal (which pool lacked how

@@ -37,19 +37,6 @@ void run_res_init(struct run_res *r)
 	r->swap_fd = -1;
 }
 
-static const char *opt_name(int opt)
-{
-	switch (opt) {
-	case RUN_RES_OPT_POOL:		return "--pool";
-	case RUN_RES_OPT_RESERVATION:	return "--reservation";
-	case RUN_RES_OPT_LIMIT:		return "--limit";
-	case RUN_RES_OPT_SHARES:	return "--shares";
-	case RUN_RES_OPT_PSHARE:	return "--pshare";
-	case RUN_RES_OPT_SALT:		return "--salt";
-	default:			return "--swap-file";
-	}
-}
-
 bool run_res_name_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -63,11 +50,7 @@ int run_res_parse(struct run_res *r, int opt, const char *arg)
 {
 	unsigned int bit = OPT_BIT(opt);
 
-	/* A second value would silently win: say so instead. */
-	if (r->given & bit) {
-		cmd_err(&cmd_run, "%s given twice", opt_name(opt));
-		return -1;
-	}
+	/* cmd_run.c refuses an option given twice, this one too. */
 	r->given |= bit;
 	switch (opt) {
 	case RUN_RES_OPT_POOL:
