@@ -18,6 +18,7 @@
 
 #include <linux/vmem.h>
 
+#include "json_check.h"
 #include "launcher_util.h"
 #include "vt.h"
 #include "vt_util.h"
@@ -70,6 +71,135 @@ static int test_usage_errors(void)
 	TOOL(2, "takes 2 arguments", "vm", "mv", "1");
 	TOOL(2, "unexpected argument", "stats", "extra");
 	TOOL(2, "bad iterations", "top", "-n", "x");
+	TOOL(2, "bad delay '0' (1 to 1000000)", "top", "--delay", "0");
+	/* Pool names are checked here, with the rule in the message. */
+	TOOL(2, "bad pool name 'bad name' (1 to 31 of A-Z a-z 0-9 . _ : -)",
+	     "pool", "create", "bad name");
+	TOOL(2, "bad pool name ''", "pool", "create", "");
+	TOOL(2, "bad pool name 'a_pool_name_far_too_long_for_vmem'", "pool",
+	     "create", "a_pool_name_far_too_long_for_vmem");
+	TOOL(2, "bad --parent 'no/slash'", "pool", "create", "x", "--parent",
+	     "no/slash");
+	TOOL(2, "bad pool name 'x y'", "pool", "rm", "x y");
+	return VT_PASS;
+}
+
+static int test_missing_pool_named(void)
+{
+	TOOL(1, "no pool named 'cli_nosuch' (see 'vmem pool ls')", "pool",
+	     "rm", "cli_nosuch");
+	TOOL(1, "no pool named 'cli_nosuch'", "pool", "set", "cli_nosuch",
+	     "--shares", "high");
+	TOOL(1, "no pool named 'cli_noparent'", "pool", "create", "cli_a",
+	     "--parent", "cli_noparent");
+	return VT_PASS;
+}
+
+/* The checker itself, so that a pass below means something. */
+static int test_json_checker(void)
+{
+	static const char *const good[] = {
+		"{}", " [1, -2.5e3, \"a\\\"b\\u00e9\", true, false, null] ",
+		"{\"a\":{\"b\":[]}}",
+	};
+	static const char *const bad[] = {
+		"", "{", "{\"a\":1,}", "[1 2]", "{\"a\" 1}", "\"a\nb\"",
+		"\"\\x\"", "01", "{} {}", "[tru]", "{a:1}",
+	};
+	unsigned int i;
+	size_t at;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		EXPECT_EQ(json_check(good[i], &at), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(json_check(bad[i], &at), -1);
+	return VT_PASS;
+}
+
+/* The figure after "@key": in @s, as a number; -1 if absent. */
+static long long json_num_after(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/*
+ * `vmem stats --json` parses, and `vmem top`'s row of a VM shows each
+ * figure in its column (OVHD is the overhead, not MEMSZ) in 80 columns.
+ */
+static int test_stats_json_and_top_columns(void)
+{
+	struct vmem_memslot ms = { .slot = 0, .gpa = 0, .size = 16 << 20 };
+	struct vmem_vm_name nm = { .name = "cli_json" };
+	const char *const stats[] = { "vmem", "stats", "--json", NULL };
+	const char *const top[] = { "vmem", "top", "-b", "-n", "1", NULL };
+	char f[12][32], want[32];
+	long long ovhd;
+	const char *row, *line;
+	struct vt_vm *vm;
+	struct lrun r;
+	size_t at = 0;
+
+	vm = vm_create_bare(VMEM_VM_MMU_AUTO);
+	ASSERT_TRUE(vm != NULL);
+	ASSERT_OK(ioctl(vm->fd, VMEM_SET_MEMSLOT, &ms));
+	ASSERT_OK(ioctl(vm->fd, VMEM_SET_VM_NAME, &nm));
+
+	EXPECT_EQ(lrun_run(&r, stats, 30), 0);
+	if (json_check(r.out, &at))
+		vt_fail_at(__FILE__, __LINE__, "not JSON near offset %zu: %.60s",
+			   at, r.out + at);
+	row = strstr(r.out, "\"name\":\"cli_json\"");
+	EXPECT_TRUE(row != NULL);
+	ovhd = row ? json_num_after(row, "\"overhead\":") : -1;
+	EXPECT_TRUE(ovhd >= 0);
+	lrun_free(&r);
+
+	EXPECT_EQ(lrun_run(&r, top, 30), 0);
+	for (line = r.out; *line; line += strcspn(line, "\n") + !!line[strcspn(line, "\n")])
+		if (strcspn(line, "\n") > 80)
+			vt_fail_at(__FILE__, __LINE__, "line wider than 80: %.*s",
+				   (int)strcspn(line, "\n"), line);
+	row = strstr(r.out, " cli_json ");
+	EXPECT_TRUE(row != NULL);
+	while (row && row > r.out && row[-1] != '\n')
+		row--;
+	if (row && sscanf(row, "%31s %31s %31s %31s %31s %31s %31s %31s %31s %31s %31s %31s",
+			  f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8],
+			  f[9], f[10], f[11]) == 12) {
+		snprintf(want, sizeof(want), "%lld", ovhd / 256);
+		EXPECT_EQ(strcmp(f[3], "16"), 0);	/* MEMSZ */
+		EXPECT_EQ(strcmp(f[10], "-"), 0);	/* LIMIT: unlimited */
+		EXPECT_EQ(strcmp(f[11], want), 0);	/* OVHD */
+		if (vt_case_failed())
+			vt_diag("MEMSZ %s LIMIT %s OVHD %s, want 16 - %s", f[3],
+				f[10], f[11], want);
+	} else {
+		vt_fail_at(__FILE__, __LINE__, "no 12-column row for cli_json");
+	}
+	if (vt_case_failed())
+		lrun_dump(&r, 20);
+	lrun_free(&r);
+	vm_free(vm);
+	return VT_PASS;
+}
+
+/* A terminal without a terminfo entry gets the plain screens. */
+static int test_top_without_terminfo(void)
+{
+	const char *const top[] = { "vmem", "top", "-n", "1", NULL };
+	struct lrun r;
+
+	setenv("TERM", "vmem-no-such-terminal", 1);
+	ASSERT_EQ(lrun_start(&r, top, true), 0);
+	EXPECT_EQ(lrun_finish(&r, 30), 0);
+	EXPECT_TRUE(strstr(r.out, "PSHARE/MB:") != NULL);
+	EXPECT_TRUE(strstr(r.out, "no terminfo entry") != NULL);
+	if (vt_case_failed())
+		lrun_dump(&r, 20);
+	lrun_free(&r);
+	unsetenv("TERM");
 	return VT_PASS;
 }
 
@@ -202,6 +332,10 @@ static int test_vm_ls_visibility(void)
 static const struct vt_case cases[] = {
 	VT_CASE(help),
 	VT_CASE(usage_errors),
+	VT_CASE(missing_pool_named),
+	VT_CASE(json_checker),
+	VT_CASE(stats_json_and_top_columns),
+	VT_CASE(top_without_terminfo),
 	VT_CASE(pools_and_refusal),
 	VT_CASE(vm_commands),
 	VT_CASE(unprivileged),

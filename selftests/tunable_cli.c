@@ -55,6 +55,19 @@ static void teardown(void)
 	vt_params_restore(&saved);
 }
 
+/* --help after any action is the help, not an argument error. */
+static int test_help_after_an_action(void)
+{
+	LRUN_EXPECT(0, "usage: vmem tunable", "tunable", "--help");
+	LRUN_EXPECT(0, "usage: vmem tunable", "tunable", "ls", "--help");
+	LRUN_EXPECT(0, "usage: vmem tunable", "tunable", "get", "--help");
+	LRUN_EXPECT(0, "usage: vmem tunable", "tunable", "set", "--help");
+	LRUN_EXPECT(0, "usage: vmem tunable", "tunable", "set", "-h");
+	LRUN_EXPECT(0, "usage: vmem tunable", "tunable", "set",
+		    "Mem.ShareScanTime", "--help");
+	return VT_PASS;
+}
+
 static int test_ls_shows_the_parameters(void)
 {
 	char want[128];
@@ -131,6 +144,7 @@ static int test_unprivileged_may_list_not_set(void)
 }
 
 static const struct vt_case cases[] = {
+	VT_CASE(help_after_an_action),
 	VT_CASE(ls_shows_the_parameters),
 	VT_CASE(set_changes_the_daemon),
 	VT_CASE(refusals_change_nothing),

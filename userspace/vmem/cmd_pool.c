@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,9 @@ static void pool_usage(FILE *out)
 		"a whole; a refusal names the pool that lacked memory and how much.\n"
 		"Changes need CAP_NET_ADMIN; ls works for everyone.\n"
 		"\n"
-		"Options (sizes: 512M, 2G, or MiB):\n"
+		"Pool names: 1 to 31 of A-Z a-z 0-9 . _ : -\n"
+		"\n"
+		"Options (sizes: 512M, 1.5G, or MiB):\n"
 		"  -p, --parent POOL       parent pool (create; set: move there)\n"
 		"  -r, --reservation SIZE  memory guaranteed to the pool\n"
 		"  -l, --limit SIZE        most the pool may hold, or 'unlimited'\n"
@@ -52,6 +55,8 @@ static int pool_parse(int argc, char **argv, struct vmem_nl_req *req)
 	while ((c = getopt_long(argc, argv, "p:r:l:s:efh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
+			if (cli_check_pool_name(&cmd_pool, "--parent", optarg))
+				return VMEM_EXIT_USAGE;
 			req->set |= VMEM_REQ_PARENT;
 			req->parent = optarg;
 			break;
@@ -135,6 +140,25 @@ static int pool_ls(struct vmem_nl *nl)
 	return VMEM_EXIT_OK;
 }
 
+/*
+ * A failed request on pool @name: ENOENT means a pool named on the
+ * command line does not exist: @name itself when @exists (set, rm), or
+ * @parent (--parent, may be NULL).  The rest is shared.
+ */
+static int pool_fail(struct vmem_nl *nl, int err, const char *name,
+		     bool exists, const char *parent)
+{
+	if (err != -ENOENT || (!exists && !parent))
+		return cli_nl_fail(&cmd_pool, nl, err, name);
+	if (exists && parent)
+		cmd_err(&cmd_pool, "no pool named '%s' or '%s' (see 'vmem pool ls')",
+			name, parent);
+	else
+		cmd_err(&cmd_pool, "no pool named '%s' (see 'vmem pool ls')",
+			exists ? name : parent);
+	return VMEM_EXIT_ERROR;
+}
+
 static int pool_run(int argc, char **argv)
 {
 	struct vmem_pool_info info;
@@ -175,6 +199,8 @@ static int pool_run(int argc, char **argv)
 			return VMEM_EXIT_USAGE;
 		}
 		name = argv[optind];
+		if (cli_check_pool_name(&cmd_pool, "pool name", name))
+			return VMEM_EXIT_USAGE;
 		if (!strcmp(verb, "rm") && req.set) {
 			cmd_err(&cmd_pool, "rm takes no options");
 			return VMEM_EXIT_USAGE;
@@ -192,13 +218,15 @@ static int pool_run(int argc, char **argv)
 	else if (!strcmp(verb, "rm")) {
 		r = vmem_nl_pool_destroy(nl, name);
 		if (r)
-			r = cli_nl_fail(&cmd_pool, nl, r, name);
+			r = pool_fail(nl, r, name, true, NULL);
 	} else {
 		r = !strcmp(verb, "create") ?
 		    vmem_nl_pool_create(nl, name, &req, &info) :
 		    vmem_nl_pool_set(nl, name, &req, &info);
 		if (r)
-			r = cli_nl_fail(&cmd_pool, nl, r, name);
+			r = pool_fail(nl, r, name, !strcmp(verb, "set"),
+				      req.set & VMEM_REQ_PARENT ? req.parent :
+				      NULL);
 		else
 			pool_print_one(&info);
 	}

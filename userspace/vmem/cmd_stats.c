@@ -23,7 +23,26 @@ static void stats_usage(FILE *out)
 		"  -h, --help   show this help\n");
 }
 
-/* Names are [A-Za-z0-9._:-] (the kernel checks): no JSON escaping. */
+/*
+ * A JSON string: quoted, with '"', '\\' and control characters escaped,
+ * whatever the kernel's name rules allow today.
+ */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 static void stats_json(const struct vmem_host_info *h,
 		       const struct vmem_pool_info *p, size_t np,
 		       const struct vmem_vm_info *v, size_t nv)
@@ -40,27 +59,32 @@ static void stats_json(const struct vmem_host_info *h,
 	       h->total, h->free, h->res, h->used, h->nr_vms, h->granted,
 	       h->consumed, h->shared, h->shared_common, h->saving, h->zero,
 	       h->swapped, h->overhead);
-	for (i = 0; i < np; i++)
-		printf("%s\n{\"id\":%u,\"name\":\"%s\",\"parent\":%u,"
+	for (i = 0; i < np; i++) {
+		printf("%s\n{\"id\":%u,\"name\":", i ? "," : "", p[i].id);
+		json_str(p[i].name);
+		printf(",\"parent\":%u,"
 		       "\"reservation\":%" PRIu64 ",\"limit\":%" PRId64
 		       ",\"expandable\":%s,\"shares_level\":\"%s\","
 		       "\"shares\":%u,\"used\":%" PRIu64 ",\"unreserved\":%"
 		       PRIu64 ",\"vms\":%u,\"pools\":%u}",
-		       i ? "," : "", p[i].id, p[i].name, p[i].parent_id,
+		       p[i].parent_id,
 		       p[i].res, p[i].limit == VMEM_UNLIMITED ? (int64_t)-1 :
 		       (int64_t)p[i].limit, p[i].expandable ? "true" : "false",
 		       vmem_shares_name(p[i].shares_level), p[i].shares,
 		       p[i].used, p[i].unreserved, p[i].nr_vms, p[i].nr_pools);
+	}
 	printf("],\n\"vms\":[");
-	for (i = 0; i < nv; i++)
-		printf("%s\n{\"id\":%u,\"name\":\"%s\",\"pid\":%u,\"pool\":%u,"
+	for (i = 0; i < nv; i++) {
+		printf("%s\n{\"id\":%u,\"name\":", i ? "," : "", v[i].id);
+		json_str(v[i].name);
+		printf(",\"pid\":%u,\"pool\":%u,"
 		       "\"configured\":%" PRIu64 ",\"reservation\":%" PRIu64
 		       ",\"limit\":%" PRId64 ",\"shares_level\":\"%s\","
 		       "\"shares\":%u,\"pshare\":%s,\"granted\":%" PRIu64
 		       ",\"consumed\":%" PRIu64 ",\"shared\":%" PRIu64
 		       ",\"zero\":%" PRIu64 ",\"swapped\":%" PRIu64
 		       ",\"overhead\":%" PRIu64 ",\"charge\":%" PRIu64 "}",
-		       i ? "," : "", v[i].id, v[i].name, v[i].pid, v[i].pool_id,
+		       v[i].pid, v[i].pool_id,
 		       v[i].configured, v[i].res,
 		       v[i].limit == VMEM_UNLIMITED ? (int64_t)-1 :
 		       (int64_t)v[i].limit,
@@ -68,6 +92,7 @@ static void stats_json(const struct vmem_host_info *h,
 		       v[i].pshare ? "true" : "false", v[i].granted,
 		       v[i].consumed, v[i].shared, v[i].zero, v[i].swapped,
 		       v[i].overhead, v[i].charge);
+	}
 	printf("]}\n");
 }
 

@@ -26,12 +26,17 @@ static void top_usage(FILE *out)
 		"  MEMSZ configured, GRANT granted, CNSM consumed, SHRD shared,\n"
 		"  ZERO zero pages, SWCUR swapped, RESV reservation, LIMIT limit,\n"
 		"  OVHD overhead; and the host line PSHARE/MB: shared, common,\n"
-		"  saving.  Keys: q quits.  Readable by every user.\n"
+		"  saving.  LIMIT '-' is unlimited.  Keys: q quits.  Readable by\n"
+		"  every user.  The table fits 80 columns.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --delay SECS      seconds between updates (default 2)\n"
-		"  -n, --iterations N    stop after N updates (default: until q)\n"
-		"  -b, --batch           plain text to stdout instead of curses\n"
+		"  -d, --delay SECS      seconds between updates, 1 to 1000000\n"
+		"                        (default 2)\n"
+		"  -n, --iterations N    stop after N updates; 0, the default,\n"
+		"                        runs until q (or a signal in batch mode)\n"
+		"  -b, --batch           plain text to stdout instead of curses;\n"
+		"                        also when stdout is not a terminal or the\n"
+		"                        terminal has no terminfo entry\n"
 		"  -h, --help            show this help\n");
 }
 
@@ -88,29 +93,33 @@ static int top_draw(struct vmem_nl *nl, struct screen *s)
 		cli_mb(h.shared), cli_mb(h.shared_common), cli_mb(h.saving));
 	s->line(s, "SWAP  /MB: %8s curr", cli_mb(h.swapped));
 	s->line(s, "%s", "");
-	s->line(s, "%5s %-14s %-10s %7s %7s %7s %7s %7s %7s %7s %9s %6s",
+	/* 76 columns: an 80-column terminal does not wrap it. */
+	s->line(s, "%4s %-9s %-7s %5s %5s %5s %5s %5s %5s %5s %5s %5s",
 		"ID", "NAME", "POOL", "MEMSZ", "GRANT", "CNSM", "SHRD", "ZERO",
 		"SWCUR", "RESV", "LIMIT", "OVHD");
 	for (i = 0; i < nv; i++)
-		s->line(s, "%5u %-14.14s %-10.10s %7s %7s %7s %7s %7s %7s %7s %9s %6s",
+		s->line(s, "%4u %-9.9s %-7.7s %5s %5s %5s %5s %5s %5s %5s %5s %5s",
 			v[i].id, v[i].name[0] ? v[i].name : "-",
 			v[i].pool_name, cli_mb(v[i].configured),
 			cli_mb(v[i].granted), cli_mb(v[i].consumed),
 			cli_mb(v[i].shared), cli_mb(v[i].zero),
 			cli_mb(v[i].swapped), cli_mb(v[i].res),
-			cli_mb(v[i].limit), cli_mb(v[i].overhead));
+			v[i].limit == VMEM_UNLIMITED ? "-" : cli_mb(v[i].limit),
+			cli_mb(v[i].overhead));
 	free(v);
 	return 0;
 }
 
-static int top_parse_uint(const char *what, const char *arg, unsigned long *v)
+static int top_parse_uint(const char *what, const char *arg, unsigned long min,
+			  unsigned long *v)
 {
 	char *end;
 
 	errno = 0;
 	*v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || *v > 1000000) {
-		cmd_err(&cmd_top, "bad %s '%s'", what, arg);
+	if (errno || end == arg || *end || arg[0] == '-' || *v > 1000000 ||
+	    (*v < min)) {
+		cmd_err(&cmd_top, "bad %s '%s' (%lu to 1000000)", what, arg, min);
 		return -1;
 	}
 	return 0;
@@ -126,6 +135,7 @@ static int top_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long delay = 2, iters = 0, i;
+	SCREEN *scr = NULL;
 	struct screen s;
 	struct vmem_nl *nl;
 	int c, r = 0, batch = 0;
@@ -133,11 +143,11 @@ static int top_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:n:bh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (top_parse_uint("delay", optarg, &delay) || !delay)
+			if (top_parse_uint("delay", optarg, 1, &delay))
 				return VMEM_EXIT_USAGE;
 			break;
 		case 'n':
-			if (top_parse_uint("iterations", optarg, &iters))
+			if (top_parse_uint("iterations", optarg, 0, &iters))
 				return VMEM_EXIT_USAGE;
 			break;
 		case 'b':
@@ -160,6 +170,18 @@ static int top_run(int argc, char **argv)
 		batch = 1;
 	if (cli_nl_open(&cmd_top, &nl))
 		return VMEM_EXIT_ERROR;
+	/*
+	 * newterm(), not initscr(): initscr() exits when the terminal has no
+	 * terminfo entry, where the plain screens still work.
+	 */
+	if (!batch) {
+		scr = newterm(NULL, stdout, stdin);
+		if (!scr) {
+			cmd_err(&cmd_top, "no terminfo entry for TERM '%s': plain screens",
+				getenv("TERM") ? getenv("TERM") : "");
+			batch = 1;
+		}
+	}
 
 	if (batch) {
 		s.line = line_stdout;
@@ -174,7 +196,6 @@ static int top_run(int argc, char **argv)
 		}
 	} else {
 		s.line = line_curses;
-		initscr();
 		cbreak();
 		noecho();
 		timeout(delay * 1000);
@@ -188,6 +209,7 @@ static int top_run(int argc, char **argv)
 				break;
 		}
 		endwin();
+		delscreen(scr);
 	}
 	if (r)
 		r = cli_nl_fail(&cmd_top, nl, r, "top");

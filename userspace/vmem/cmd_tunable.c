@@ -17,6 +17,7 @@ static void tunable_usage(FILE *out)
 		"usage: vmem tunable [ls]\n"
 		"       vmem tunable get NAME\n"
 		"       vmem tunable set NAME VALUE\n"
+		"       vmem tunable [ls|get|set] --help\n"
 		"\n"
 		"Host-wide settings registered by the parts of vmem that own them,\n"
 		"by their ESX names, e.g. Mem.ShareScanTime (minutes within which\n"
@@ -89,12 +90,14 @@ static int tunable_run(int argc, char **argv)
 	struct vmem_tunable_info t;
 	struct vmem_nl *nl;
 	uint64_t val = 0;
-	int nargs, r;
+	int i, nargs, r;
 
-	if (!strcmp(verb, "-h") || !strcmp(verb, "--help")) {
-		tunable_usage(stdout);
-		return VMEM_EXIT_OK;
-	}
+	/* --help anywhere (vmem tunable set --help): the help, nothing else. */
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			tunable_usage(stdout);
+			return VMEM_EXIT_OK;
+		}
 	if (!strcmp(verb, "ls"))
 		nargs = 0;
 	else if (!strcmp(verb, "get"))

@@ -46,6 +46,20 @@ bad:
 	return -1;
 }
 
+int cli_check_pool_name(const struct vmem_cmd *cmd, const char *what,
+			const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n && n < VMEM_NAME_MAX &&
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "abcdefghijklmnopqrstuvwxyz0123456789._:-") == n)
+		return 0;
+	cmd_err(cmd, "bad %s '%s' (1 to %d of A-Z a-z 0-9 . _ : -)", what,
+		name, VMEM_NAME_MAX - 1);
+	return -1;
+}
+
 int cli_parse_shares(const struct vmem_cmd *cmd, const char *arg,
 		     uint32_t *level, uint32_t *shares)
 {

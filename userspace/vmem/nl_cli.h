@@ -26,6 +26,13 @@ int cli_nl_open(const struct vmem_cmd *cmd, struct vmem_nl **nl);
  */
 int cli_parse_size(const struct vmem_cmd *cmd, const char *what,
 		   const char *arg, int unlimited_ok, uint64_t *pages);
+/*
+ * A pool name the kernel accepts: 1 to VMEM_NAME_MAX - 1 of
+ * [A-Za-z0-9._:-] (the rule of kmod/pool.c).  0, or -1 after a message
+ * that states the rule; @what names the argument ("pool name", "--pool").
+ */
+int cli_check_pool_name(const struct vmem_cmd *cmd, const char *what,
+			const char *name);
 /* "low", "normal", "high" or a number (custom). 0 or -1. */
 int cli_parse_shares(const struct vmem_cmd *cmd, const char *arg,
 		     uint32_t *level, uint32_t *shares);

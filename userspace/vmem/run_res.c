@@ -54,11 +54,8 @@ int run_res_parse(struct run_res *r, int opt, const char *arg)
 	r->given |= bit;
 	switch (opt) {
 	case RUN_RES_OPT_POOL:
-		if (!*arg || strlen(arg) >= VMEM_NAME_MAX) {
-			cmd_err(&cmd_run, "bad --pool '%s' (a pool name, 1 to %d characters)",
-				arg, VMEM_NAME_MAX - 1);
+		if (cli_check_pool_name(&cmd_run, "--pool", arg))
 			return -1;
-		}
 		r->pool = arg;
 		return 0;
 	case RUN_RES_OPT_RESERVATION:
