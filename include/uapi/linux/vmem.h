@@ -574,7 +574,8 @@ struct vmem_event {
 #define VMEM_INJECT		_IOW(VMEMIO, 0x2c, struct vmem_event)
 /*
  * Callable from any thread: sets run->stop and makes the vCPU leave the
- * guest (IPI) or its wait, so VMEM_RUN returns VMEM_EXIT_STOPPED promptly.
+ * guest (IPI), so VMEM_RUN returns VMEM_EXIT_STOPPED promptly; a vCPU
+ * sleeping in VMEM_RUN for memory stops at the check before its next entry.
  * A kick that lands before VMEM_RUN is not lost: the flag stays set until
  * the VMM clears it.
  */
