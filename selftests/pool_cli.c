@@ -216,7 +216,7 @@ static int test_pools_and_refusal(void)
 	TOOL(0, "\"name\":\"cli_a\"", "stats", "--json");
 	TOOL(0, "PSHARE/MB:", "stats");
 	TOOL(0, "PSHARE/MB:", "top", "--batch", "-n", "1");
-	TOOL(1, "no such pool", "pool", "rm", "cli_nope");
+	TOOL(1, "no pool named 'cli_nope'", "pool", "rm", "cli_nope");
 	TOOL(0, NULL, "pool", "rm", "cli_a");
 	return VT_PASS;
 }

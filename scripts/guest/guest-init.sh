@@ -11,6 +11,9 @@
 #   panic   banner, then crash the kernel (sysrq c): pvpanic reports it
 #   reboot  banner, then reboot -f
 #   halt    banner, then halt -f
+#   clock   banner, then after 3 s (several clocksource-watchdog rounds)
+#           the clocksource in use and whether the kernel called a clock
+#           unstable, then power off
 # The banner is the first line userspace prints: tests and the demo time
 # the boot up to it.
 export PATH=/bin
@@ -56,6 +59,14 @@ panic)
 reboot)
 	echo "vmem-guest: rebooting"
 	reboot -f
+	;;
+clock)
+	sleep 3
+	cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
+	echo "vmem-guest: clocksource $(cat $cs), $(dmesg | grep -ci unstable) unstable"
+	dmesg | grep -i -e unstable -e clocksource
+	echo "vmem-guest: powering off"
+	poweroff -f
 	;;
 halt)
 	echo "vmem-guest: halting"
