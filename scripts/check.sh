@@ -80,6 +80,22 @@ ubuild=$?
 # The 6.12 guest too, for boot_ends's panic on both guest kernels.
 "$top/scripts/guest/build.sh" "$build/guest-6.12" 6.12 >>"$build/logs/guest-build.log" 2>&1 ||
 	echo "check: the 6.12 Linux guest did not build, see $build/logs/guest-build.log" >&2
+# kselftest's install convention: the programs, tests.list, settings and
+# run_kselftest.sh in INSTALL_PATH (ksft_runner runs the runner in the
+# test machines).
+kinst=$build/kselftest-install
+rm -rf "$kinst"
+if [ $ubuild -eq 0 ]; then
+	if make -s -C "$top/selftests" OUT="$build/selftests" install INSTALL_PATH="$kinst" \
+		>"$build/logs/kselftest-install.log" 2>&1 &&
+		[ -x "$kinst/run_kselftest.sh" ] && [ -f "$kinst/settings" ] &&
+		cmp -s "$kinst/tests.list" "$build/selftests/tests.list" &&
+		(cd "$kinst" && ./run_kselftest.sh --list | cmp -s - tests.list); then
+		echo "RESULT PASS build/kselftest-install run_kselftest.sh, settings, tests.list" >>"$results"
+	else
+		echo "RESULT FAIL build/kselftest-install see $build/logs/kselftest-install.log" >>"$results"
+	fi
+fi
 if [ $ubuild -eq 0 ]; then
 	echo "RESULT PASS build/userspace-selftests clean" >>"$results"
 else
