@@ -62,7 +62,7 @@ enum {
 void run_res_init(struct run_res *r);
 /*
  * One option of the above (@opt) with its argument.  0, or -1 after a
- * message on stderr (bad value, or the option given twice).
+ * message on stderr (a bad value; cmd_run.c refuses repeats).
  */
 int run_res_parse(struct run_res *r, int opt, const char *arg);
 /*
