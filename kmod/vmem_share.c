@@ -784,7 +784,7 @@ static int vmem_share_thread(void *unused)
 /* ---------------------------------------------------------------------- */
 /* Copy-on-write and removal                                               */
 
-int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
+int vmem_share_unshare_flags(struct vmem_vm *vm, u64 gfn, unsigned int flags)
 {
 	struct page *copy, *frame;
 	bool used = false;
@@ -792,7 +792,7 @@ int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
 	int r;
 
 	/* The copy (or the frame taken over) becomes a private page. */
-	r = vmem_mem_charge(vm, 1);
+	r = vmem_mem_charge_flags(vm, 1, flags);
 	if (r)
 		return r;
 	copy = vmem_alloc_page(GFP_KERNEL_ACCOUNT);
