@@ -6,10 +6,10 @@
  *
  * What a VM holds, for limits and contention, is Consumed: its private
  * pages (counted exactly and cheaply in rv->priv, charges in flight
- * included) plus its shares of shared and zero frames (rv->cost, measured
- * by walking the p2m whenever a charge would pass a limit; between two
- * walks, new merges by the sharing daemon may make it stale by at most
- * one page per new frame, always towards holding less).
+ * included) plus its shares of shared and zero frames (rv->cost, read
+ * from the statistics' counters at each reclaim pass; between two passes,
+ * new merges by the sharing daemon may make it stale by at most one page
+ * per new frame, always towards holding less).
  *
  * vmem_mem_charge() counts a page before it is installed, so concurrent
  * faults of one VM cannot together pass a limit: each sees the others'
@@ -75,7 +75,7 @@ unsigned long vmem_reclaim_held(struct vmem_vm *vm)
 	       max(atomic_long_read(&rv->cost), 0L);
 }
 
-/* Measure rv->cost again (a p2m walk) and return what @vm holds. */
+/* Read rv->cost again (the statistics' counters) and return what @vm holds. */
 static unsigned long vmem_reclaim_count(struct vmem_vm *vm)
 {
 	u64 priv, fixed, whole;
