@@ -122,7 +122,8 @@ static int counters_match(const char *step)
 		return -1;
 	if (bad) {
 		vt_diag("%s: the counters differ from the walk:", step);
-		vt_diag("%s", buf);
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			vt_diag("  %s", l);
 	}
 	return bad ? 1 : 0;
 }
