@@ -14,12 +14,22 @@
  * VM's configured memory.  A p2m entry of kind SWAP names its slot; the
  * slot is freed when the page comes back or its entry goes.
  *
- * Swap-out writes the page while it is unreachable: slots_lock held for
- * write and every derived mapping invalidated first (the one invalidation
- * path), so the content written is the content the guest sees next.
+ * Swap-out runs in the VM's reclaim worker (reclaim.c) and writes with
+ * no vmem lock but rv->lock held: a copy of the page goes to the slot
+ * while the guest may still write the page; then, under slots_lock for
+ * write and with every derived mapping invalidated (the one invalidation
+ * path), the page is compared with the copy, and only an unchanged page
+ * is replaced by its slot (a page written meanwhile stays, -EAGAIN), so
+ * the content in the file is the content the guest sees next.  The file's
+ * size limit is the RLIMIT_FSIZE of the task that set the file, checked
+ * here (the worker's own is unlimited; no signal is sent).
  * Swap-in needs no invalidation (nothing maps a SWAP entry): it runs under
  * slots_lock for read like a first touch, and swap-out, holding it for
- * write, can never reuse a slot that a reader is still reading.
+ * write to install a slot, can never reuse a slot that a reader is still
+ * reading (a slot is allocated only after its last reader freed it).
+ * A buffered read takes no inode lock of the file, so a fault of a task
+ * that writes the swap file from a buffer in guest memory (holding the
+ * file's inode lock) may read it back.
  */
 #define pr_fmt(fmt) "vmem: " fmt
 
@@ -27,6 +37,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 
 #include <linux/vmem.h>
 #include <linux/vmem_netlink.h>
@@ -139,6 +150,7 @@ int vmem_swap_set_file(struct vmem_vm *vm, const struct vmem_swap_file *sf)
 	}
 	old = rv->file;
 	rv->file = file;
+	rv->fsize = rlimit(RLIMIT_FSIZE);
 	up_write(&vm->slots_lock);
 	if (old)
 		list_del_init(&rv->file_node);
@@ -167,7 +179,8 @@ void vmem_swap_release(struct vmem_reclaim_vm *rv)
 	rv->file = NULL;
 }
 
-int vmem_swap_out(struct vmem_vm *vm, u64 gfn, struct page *page)
+int vmem_swap_out(struct vmem_vm *vm, u64 gfn, struct page *page,
+		  struct page *bounce)
 {
 	struct vmem_reclaim_vm *rv = vm->reclaim;
 	bool first = false;
@@ -182,6 +195,23 @@ int vmem_swap_out(struct vmem_vm *vm, u64 gfn, struct page *page)
 	slot = ida_alloc_max(&rv->slots, VMEM_SWAP_MAX_SLOT, GFP_KERNEL);
 	if (slot < 0)
 		return slot;
+	pos = (loff_t)slot << PAGE_SHIFT;
+	if (rv->fsize != RLIM_INFINITY && pos + PAGE_SIZE > rv->fsize) {
+		r = -EFBIG;
+		goto out_free;
+	}
+
+	/* No lock but rv->lock across the write: see above. */
+	copy_highpage(bounce, page);
+	va = kmap(bounce);
+	n = kernel_write(rv->file, va, PAGE_SIZE, &pos);
+	kunmap(bounce);
+	if (n != PAGE_SIZE) {
+		r = n < 0 ? n : -EIO;
+		pr_warn_ratelimited("swap-out to the swap file failed (%d)\n",
+				    r);
+		goto out_free;
+	}
 
 	down_write(&vm->slots_lock);
 	if (xa_load(&vm->p2m, gfn) != page) {
@@ -189,38 +219,32 @@ int vmem_swap_out(struct vmem_vm *vm, u64 gfn, struct page *page)
 		goto out_unlock;
 	}
 	vmem_invalidate_range(vm, gfn, 1);
-
-	/* kmap(), not kmap_local: the write sleeps. */
-	va = kmap(page);
-	pos = (loff_t)slot << PAGE_SHIFT;
-	n = kernel_write(rv->file, va, PAGE_SIZE, &pos);
-	kunmap(page);
-	if (n != PAGE_SIZE) {
-		r = n < 0 ? n : -EIO;
-		pr_warn_ratelimited("swap-out to the swap file failed (%d)\n",
-				    r);
-	} else {
+	va = kmap_local_page(page);
+	r = memcmp(va, page_address(bounce), PAGE_SIZE) ? -EAGAIN : 0;
+	kunmap_local(va);
+	if (!r) {
 		xa_lock(&vm->p2m);
 		/* Replacing a present entry never allocates. */
 		__xa_store(&vm->p2m, gfn, vmem_p2m_mk_swap(slot), GFP_NOWAIT);
 		xa_unlock(&vm->p2m);
 		atomic_long_dec(&vm->granted);
 		first = atomic_long_inc_return(&rv->swapped) == 1;
-		r = 0;
 	}
 	vmem_invalidate_end(vm);
 out_unlock:
 	up_write(&vm->slots_lock);
-	if (r) {
-		ida_free(&rv->slots, slot);
-		return r;
-	}
+	if (r)
+		goto out_free;
 	/* The p2m's reference; the caller still holds its own. */
 	vmem_free_page(page);
 	vmem_mem_uncharge(vm, 1);
 	if (first)
 		vmem_reclaim_event(vm, VMEM_EVENT_SWAP_STARTED);
 	return 0;
+
+out_free:
+	ida_free(&rv->slots, slot);
+	return r;
 }
 
 int vmem_swap_read(struct vmem_vm *vm, unsigned long slot, struct page *page)

@@ -239,6 +239,19 @@ static inline void vmem_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * A fault handler about to return VM_FAULT_RETRY drops the lock it was
+ * called with: mmap_lock, or from 6.4 on possibly the per-VMA lock.
+ */
+static inline void vmem_release_fault_lock(struct vm_fault *vmf)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	release_fault_lock(vmf);
+#else
+	mmap_read_unlock(vmf->vma->vm_mm);
+#endif
+}
+
 /* ---------------------------------------------------------------------- */
 /* Guest FPU                                                               */
 

@@ -18,6 +18,7 @@
 #include "vmem_backend.h"
 #include "vmem_core.h"
 #include "pool.h"
+#include "reclaim.h"
 #include "vmem_share.h"
 
 static unsigned int max_vms = 64;
@@ -136,15 +137,20 @@ static int __init vmem_init(void)
 	r = vmem_share_init();
 	if (r)
 		goto out_netlink;
-	r = vmem_dev_init();
+	r = vmem_reclaim_init();
 	if (r)
 		goto out_share;
+	r = vmem_dev_init();
+	if (r)
+		goto out_reclaim;
 
 	pr_info("loaded: backend %s, hardware MMU %s, %u CPUs enabled\n",
 		vmem_backend->name, vmem_config.tdp ? "on" : "off",
 		vmem_virt_nr_cpus());
 	return 0;
 
+out_reclaim:
+	vmem_reclaim_exit();
 out_share:
 	vmem_share_exit();
 out_netlink:
@@ -163,7 +169,11 @@ out_stats:
 static void __exit vmem_exit(void)
 {
 	vmem_dev_exit();
-	/* No VM is left: each holds a module reference through its fds. */
+	/*
+	 * No VM fd is left (each holds a module reference); a reclaim pass
+	 * may still be ending the teardown of the VM it held.
+	 */
+	vmem_reclaim_exit();
 	vmem_share_exit();
 	vmem_netlink_exit();
 	vmem_pool_exit();

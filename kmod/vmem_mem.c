@@ -16,6 +16,9 @@
  * Locking, outermost first:
  *   mmap_lock (VMM page faults) -> vm->slots_lock -> xa_lock(&vm->p2m)
  *                                                -> vm->mmu_lock
+ * Reclaim's rv->lock and the swap file's write path are never taken under
+ * mmap_lock or slots_lock: reclaim runs in the VM's worker (reclaim.h),
+ * and a VMM-mapping fault that must wait for it drops mmap_lock first.
  * slots_lock is held for read by everything that turns a gfn or a backing
  * offset into a derived mapping (TDP and shadow faults, VMM-mapping
  * faults, guest copies) across the translation, the p2m lookup and the
@@ -225,7 +228,8 @@ static void *vmem_p2m_load(struct vmem_vm *vm, u64 bidx, struct page **page,
  * or that part of the backing went meanwhile), -ENOMEM, the charge's errors (-EDQUOT...), -EIO
  * reading the swap file.
  */
-struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 bidx, bool *writable)
+static struct page *vmem_p2m_get_flags(struct vmem_vm *vm, u64 bidx,
+				       bool *writable, unsigned int flags)
 {
 	struct page *page, *old;
 	void *e;
@@ -243,7 +247,7 @@ again:
 	 */
 	if (vmem_mem_charge_try(vm, 1)) {
 		up_read(&vm->slots_lock);
-		r = vmem_mem_charge(vm, 1);
+		r = vmem_mem_charge_flags(vm, 1, flags);
 		down_read(&vm->slots_lock);
 		if (r)
 			return ERR_PTR(r);
@@ -302,6 +306,11 @@ out_free:
 out_uncharge:
 	vmem_mem_uncharge(vm, 1);
 	return ERR_PTR(r);
+}
+
+struct page *__vmem_p2m_get(struct vmem_vm *vm, u64 bidx, bool *writable)
+{
+	return vmem_p2m_get_flags(vm, bidx, writable, 0);
 }
 
 /*
@@ -1014,29 +1023,87 @@ out:
  * unmap_mapping_range() would otherwise miss a PTE installed after it
  * from a page looked up before it.  The offset is the backing index.
  */
+/*
+ * A VMM-mapping fault whose charge needs reclaim (-EAGAIN from a
+ * VMEM_CHARGE_NOWAIT charge): the worker writes the swap file, and a
+ * fault must not wait for it holding mmap_lock (or, from a kernel access
+ * to user memory, whatever the task holds: a write() to the swap file
+ * holds its inode lock).  A fault from user mode that may retry drops
+ * mmap_lock (or the VMA lock), waits for the reclaim with a VM reference
+ * of its own, and retries once; any other fails (SIGBUS, or -EFAULT from
+ * the system call), the worker having been asked to make room.
+ */
+static vm_fault_t vmem_mem_fault_wait(struct vm_fault *vmf, struct vmem_vm *vm)
+{
+	int r;
+
+	if (!(vmf->flags & FAULT_FLAG_USER) ||
+	    !(vmf->flags & FAULT_FLAG_ALLOW_RETRY) ||
+	    (vmf->flags & (FAULT_FLAG_RETRY_NOWAIT | FAULT_FLAG_TRIED)))
+		return VM_FAULT_SIGBUS;
+	vmem_vm_get(vm);
+	vmem_release_fault_lock(vmf);
+	r = vmem_mem_charge(vm, 1);
+	if (!r)
+		vmem_mem_uncharge(vm, 1);	/* the retry charges again */
+	vmem_vm_put(vm);
+	return VM_FAULT_RETRY;
+}
+
+/*
+ * Faults install the PTE themselves (vmf_insert_page, hence VM_MIXEDMAP)
+ * under slots_lock instead of returning vmf->page: the p2m lookup and the
+ * PTE are then atomic with respect to vmem_invalidate_range(), whose
+ * unmap_mapping_range() would otherwise miss a PTE installed after it
+ * from a page looked up before it.  The offset is the backing index.
+ */
 static vm_fault_t vmem_mem_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vmem_vm *vm = vma->vm_file->private_data;
 	struct page *page;
+	bool writable;
 	vm_fault_t ret;
+	int r;
 
+again:
 	down_read(&vm->slots_lock);
 	if (!vmem_bidx_valid(vm, vmf->pgoff)) {
 		/* The slot was deleted, or the backing shrunk, after mmap(). */
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
-	page = __vmem_p2m_get_page(vm, vmf->pgoff);
+	page = vmem_p2m_get_flags(vm, vmf->pgoff, &writable,
+				  VMEM_CHARGE_NOWAIT);
 	if (IS_ERR(page)) {
-		ret = PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-		goto out;
+		up_read(&vm->slots_lock);
+		r = PTR_ERR(page);
+		goto out_err;
+	}
+	if (!writable && (vmf->flags & FAULT_FLAG_WRITE)) {
+		/*
+		 * A write to a shared or zero frame: copy-on-write here,
+		 * where the fault's flags say whether it may wait (see
+		 * vmem_mem_page_mkwrite()).
+		 */
+		put_page(page);
+		up_read(&vm->slots_lock);
+		r = vmem_share_unshare_flags(vm, vmf->pgoff,
+					     VMEM_CHARGE_NOWAIT);
+		if (r)
+			goto out_err;
+		goto again;
 	}
 	ret = vmf_insert_page(vma, vmf->address & PAGE_MASK, page);
 	put_page(page);
 out:
 	up_read(&vm->slots_lock);
 	return ret;
+
+out_err:
+	if (r == -EAGAIN)
+		return vmem_mem_fault_wait(vmf, vm);
+	return r == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
 /*
@@ -1068,8 +1135,23 @@ static vm_fault_t vmem_mem_page_mkwrite(struct vm_fault *vmf)
 
 	/* Shared or zero; or changed meanwhile, and the PTE is going. */
 	if (vmem_p2m_is_shared(e) || vmem_p2m_is_zero(e)) {
-		int r = vmem_share_unshare(vm, vmf->pgoff);
+		int r = vmem_share_unshare_flags(vm, vmf->pgoff,
+						 VMEM_CHARGE_NOWAIT);
 
+		if (r == -EAGAIN) {
+			/*
+			 * The copy needs reclaim, and page_mkwrite cannot
+			 * drop mmap_lock to wait (nor see whether the fault
+			 * came from user mode).  Drop this PTE instead: the
+			 * access faults again as a missing page, and
+			 * vmem_mem_fault() breaks the sharing with the
+			 * fault's own flags.
+			 */
+			unmap_mapping_range(vm->inode->i_mapping,
+					    (loff_t)vmf->pgoff << PAGE_SHIFT,
+					    PAGE_SIZE, 1);
+			return VM_FAULT_NOPAGE;
+		}
 		/* Over a limit with nothing to reclaim is no host OOM. */
 		if (r)
 			return r == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;

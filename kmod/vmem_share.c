@@ -50,6 +50,13 @@
  * frames hold no page reference: the frame's struct vmem_sframe owns the
  * page, and a reader takes its reference under xa_lock before the entry
  * can go.
+ *
+ * Statistics are counters, never a walk: each VM counts its entries on
+ * the zero frame and on shared frames, and the Shared and Consumed parts
+ * of the latter; each frame lists the VMs holding entries on it (usually
+ * one or two, a sharing group), so a change of its reference count
+ * updates exactly those VMs, under vmem_share_lock like the count.
+ * share_check in debugfs walks and compares.
  */
 #define pr_fmt(fmt) "vmem: " fmt
 
@@ -199,6 +206,8 @@ static inline bool vmem_sgroup_eq(const struct vmem_sgroup *a,
  * @grp:	the sharing group of the VMs sharing it  [I]
  * @hash:	xxh64 of its content  [I]
  * @refs:	p2m entries pointing to it  [S]
+ * @holders:	struct vmem_sholder, one per VM with entries on it, so a
+ *		change of @refs updates each VM's counters  [S]
  */
 struct vmem_sframe {
 	struct hlist_node node;
@@ -206,6 +215,19 @@ struct vmem_sframe {
 	struct vmem_sgroup grp;
 	u64 hash;
 	unsigned long refs;
+	struct list_head holders;
+};
+
+/**
+ * struct vmem_sholder - one VM's entries on one shared frame
+ * @node:	in the frame's @holders  [S]
+ * @sv:		the VM (its entries go before it does)  [S]
+ * @n:		its p2m entries on the frame  [S]
+ */
+struct vmem_sholder {
+	struct list_head node;
+	struct vmem_share_vm *sv;
+	unsigned long n;
 };
 
 /**
@@ -247,6 +269,16 @@ struct vmem_hint {
  * @cow_breaks:	copy-on-write breaks  [a]
  * @full_scans:	completed passes  [a]
  * @merges:	pages merged  [a]
+ * @nr_zero:	p2m entries on the zero frame  [S]
+ * @nr_sentries: p2m entries on shared frames  [S]
+ * @shared_pages: of those, entries on frames with more than one
+ *		reference  [S]
+ * @shared_fixed: Consumed of the entries on shared frames, in 2^-32 page
+ *		(each 1/refs rounded down)  [S]
+ *
+ * The last four make the statistics O(1) (vmem_share_stats()): they
+ * change where an entry joins or leaves a frame and, through the frame's
+ * holders, where a frame's reference count changes.
  */
 struct vmem_share_vm {
 	struct vmem_vm *vm;
@@ -265,6 +297,10 @@ struct vmem_share_vm {
 	atomic64_t cow_breaks;
 	atomic64_t full_scans;
 	atomic64_t merges;
+	unsigned long nr_zero;
+	unsigned long nr_sentries;
+	unsigned long shared_pages;
+	u64 shared_fixed;
 };
 
 static DEFINE_MUTEX(vmem_share_lock);
@@ -275,6 +311,8 @@ static DEFINE_HASHTABLE(vmem_hints, VMEM_SHARE_HASH_BITS);	/* [S] */
 static unsigned long vmem_nr_frames;				/* [S] */
 /* p2m entries on the zero frame, host-wide.  [S] */
 static unsigned long vmem_zero_refs;
+/* Frames of vmem_stable with more than one reference.  [S] */
+static unsigned long vmem_frames_common;
 
 struct page *vmem_zero_frame __ro_after_init;
 
@@ -284,6 +322,7 @@ static struct vmem_share_vm *vmem_share_current;
 /* Woken when vmem_share_current moves on. */
 static DECLARE_WAIT_QUEUE_HEAD(vmem_share_wq);
 static struct dentry *vmem_share_dentry;			/* [I] */
+static struct dentry *vmem_share_check_dentry;			/* [I] */
 static atomic64_t vmem_share_wakeups = ATOMIC64_INIT(0);
 /* The last wake-up's rate, for debugfs.  [a] */
 static unsigned long vmem_share_last_rate, vmem_share_last_cap;
@@ -308,17 +347,112 @@ static struct vmem_sframe *vmem_sframe_of(struct page *frame)
 	return (struct vmem_sframe *)page_private(frame);
 }
 
-/* Drop one p2m reference; the last one frees the frame.  [S] */
-static void vmem_sframe_put(struct vmem_sframe *sf)
+/* One reference's part of a frame with @refs references, 2^-32 page. */
+static u64 vmem_share_frac(unsigned long refs)
 {
+	return div64_u64(1ULL << 32, max(refs, 1UL));
+}
+
+/* Take (@sign -1) or give back (+1) @sf's part of its holders' counters. */
+static void vmem_sframe_account(struct vmem_sframe *sf, int sign)
+{
+	u64 frac = vmem_share_frac(sf->refs);
+	struct vmem_sholder *h;
+
+	list_for_each_entry(h, &sf->holders, node) {
+		if (sign > 0)
+			h->sv->shared_fixed += h->n * frac;
+		else
+			h->sv->shared_fixed -= h->n * frac;
+		if (sf->refs > 1)
+			h->sv->shared_pages += sign * (long)h->n;
+	}
+	if (sf->refs > 1)
+		vmem_frames_common += sign;
+}
+
+static struct vmem_sholder *vmem_sholder_find(struct vmem_sframe *sf,
+					      struct vmem_share_vm *sv)
+{
+	struct vmem_sholder *h;
+
+	list_for_each_entry(h, &sf->holders, node)
+		if (h->sv == sv)
+			return h;
+	return NULL;
+}
+
+/*
+ * A p2m entry of @sv's now points to @sf: one more reference.  False
+ * (nothing changed) when the holder record cannot be allocated.  [S]
+ */
+static bool vmem_sframe_get(struct vmem_sframe *sf, struct vmem_share_vm *sv)
+{
+	struct vmem_sholder *h;
+
 	lockdep_assert_held(&vmem_share_lock);
-	if (--sf->refs)
+	h = vmem_sholder_find(sf, sv);
+	if (!h) {
+		h = vmem_kzalloc(sizeof(*h), GFP_KERNEL);
+		if (!h)
+			return false;
+		h->sv = sv;
+		list_add(&h->node, &sf->holders);
+	}
+	vmem_sframe_account(sf, -1);
+	sf->refs++;
+	h->n++;
+	vmem_sframe_account(sf, 1);
+	sv->nr_sentries++;
+	return true;
+}
+
+/* A p2m entry of @sv's left @sf; the frame stays, even unreferenced.  [S] */
+static void vmem_sframe_unref(struct vmem_sframe *sf, struct vmem_share_vm *sv)
+{
+	struct vmem_sholder *h;
+
+	lockdep_assert_held(&vmem_share_lock);
+	h = vmem_sholder_find(sf, sv);
+	if (WARN_ON_ONCE(!h || !sf->refs))
 		return;
+	vmem_sframe_account(sf, -1);
+	sf->refs--;
+	sv->nr_sentries--;
+	if (!--h->n) {
+		list_del(&h->node);
+		vmem_kfree(h);
+	}
+	vmem_sframe_account(sf, 1);
+}
+
+/* Forget @sf (no reference left); its page is the caller's.  [S] */
+static void vmem_sframe_forget(struct vmem_sframe *sf)
+{
 	hash_del(&sf->node);
 	vmem_nr_frames--;
 	set_page_private(sf->page, 0);
-	vmem_free_page(sf->page);
 	vmem_kfree(sf);
+}
+
+/* Drop one p2m reference of @sv's; the last one frees the frame.  [S] */
+static void vmem_sframe_put(struct vmem_sframe *sf, struct vmem_share_vm *sv)
+{
+	struct page *page = sf->page;
+
+	vmem_sframe_unref(sf, sv);
+	if (sf->refs)
+		return;
+	vmem_sframe_forget(sf);
+	vmem_free_page(page);
+}
+
+/* @sv's entries on the zero frame change by @d (+1 or -1).  [S] */
+static void vmem_zero_ref(struct vmem_share_vm *sv, long d)
+{
+	lockdep_assert_held(&vmem_share_lock);
+	vmem_zero_refs += d;
+	sv->nr_zero += d;
 }
 
 static bool vmem_pages_same(struct page *a, struct page *b)
@@ -481,7 +615,7 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 		kunmap_local(va);
 		if (zero) {
 			vmem_share_install(vm, gfn, VMEM_P2M_ZERO);
-			vmem_zero_refs++;
+			vmem_zero_ref(sv, 1);
 			merged = true;
 		}
 		goto unlock;
@@ -489,9 +623,11 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 
 	sf = vmem_stable_find(g, hash, page);
 	if (sf) {
-		vmem_share_install(vm, gfn, vmem_p2m_mk_shared(sf->page));
-		sf->refs++;
-		merged = true;
+		if (vmem_sframe_get(sf, sv)) {
+			vmem_share_install(vm, gfn,
+					   vmem_p2m_mk_shared(sf->page));
+			merged = true;
+		}
 		goto unlock;
 	}
 	if (!use_hint)
@@ -507,12 +643,13 @@ static bool vmem_share_merge(struct vmem_vm *vm, u64 gfn, struct page *page,
 		if (hp && vmem_pages_same(hp, page)) {
 			frame = vmem_alloc_page(GFP_KERNEL);
 			sf = vmem_kzalloc(sizeof(*sf), GFP_KERNEL);
-			if (frame && sf) {
+			if (sf)
+				INIT_LIST_HEAD(&sf->holders);
+			if (frame && sf && vmem_sframe_get(sf, sv)) {
 				copy_highpage(frame, page);
 				sf->page = frame;
 				sf->grp = *g;
 				sf->hash = hash;
-				sf->refs = 1;
 				set_page_private(frame, (unsigned long)sf);
 				hash_add(vmem_stable, &sf->node,
 					 vmem_share_key(g, hash));
@@ -784,7 +921,7 @@ static int vmem_share_thread(void *unused)
 /* ---------------------------------------------------------------------- */
 /* Copy-on-write and removal                                               */
 
-int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
+int vmem_share_unshare_flags(struct vmem_vm *vm, u64 gfn, unsigned int flags)
 {
 	struct page *copy, *frame;
 	bool used = false;
@@ -792,7 +929,7 @@ int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
 	int r;
 
 	/* The copy (or the frame taken over) becomes a private page. */
-	r = vmem_mem_charge(vm, 1);
+	r = vmem_mem_charge_flags(vm, 1, flags);
 	if (r)
 		return r;
 	copy = vmem_alloc_page(GFP_KERNEL_ACCOUNT);
@@ -813,23 +950,20 @@ int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
 	mutex_lock(&vmem_share_lock);
 	if (vmem_p2m_is_zero(e)) {
 		clear_highpage(copy);
-		vmem_zero_refs--;
+		vmem_zero_ref(to_sv(vm), -1);
 		used = true;
 		e = copy;
 	} else {
 		struct vmem_sframe *sf = vmem_sframe_of(vmem_p2m_page(e));
 
 		frame = sf->page;
-		if (sf->refs == 1) {
+		vmem_sframe_unref(sf, to_sv(vm));
+		if (!sf->refs) {
 			/* The last reference: the writer takes the frame. */
-			hash_del(&sf->node);
-			vmem_nr_frames--;
-			set_page_private(frame, 0);
-			vmem_kfree(sf);
+			vmem_sframe_forget(sf);
 			e = frame;
 		} else {
 			copy_highpage(copy, frame);
-			sf->refs--;
 			used = true;
 			e = copy;
 		}
@@ -856,9 +990,9 @@ void vmem_share_drop_entry(struct vmem_vm *vm, void *e)
 	}
 	mutex_lock(&vmem_share_lock);
 	if (vmem_p2m_is_shared(e))
-		vmem_sframe_put(vmem_sframe_of(vmem_p2m_page(e)));
+		vmem_sframe_put(vmem_sframe_of(vmem_p2m_page(e)), to_sv(vm));
 	else if (vmem_p2m_is_zero(e))
-		vmem_zero_refs--;
+		vmem_zero_ref(to_sv(vm), -1);
 	mutex_unlock(&vmem_share_lock);
 }
 
@@ -1007,42 +1141,31 @@ int vmem_share_ioctl(struct vmem_vm *vm, struct vmem_pshare *ps)
 /* ---------------------------------------------------------------------- */
 /* Statistics                                                              */
 
-/* Caller holds vmem_share_lock; adds private pages to *@priv. */
+/*
+ * The figures from the counters, O(1).  Caller holds vmem_share_lock;
+ * adds private pages to *@priv.  Granted and Swapped are atomics changed
+ * next to the p2m (vmem_mem.c, swap.c), so while a page is being touched
+ * or swapped they may be one step ahead of the sharing counters.
+ */
 static void __vmem_share_stats(struct vmem_vm *vm, struct vmem_share_stats *st,
 			       u64 *priv)
 {
 	struct vmem_share_vm *sv = to_sv(vm);
-	u64 fixed = 0;	/* Consumed in 2^-32 pages */
-	unsigned long idx;
-	void *e;
+	long granted = atomic_long_read(&vm->granted);
+	long mine = granted - (long)sv->nr_zero - (long)sv->nr_sentries;
+	u64 fixed;
 
+	lockdep_assert_held(&vmem_share_lock);
 	memset(st, 0, sizeof(*st));
-	xa_for_each(&vm->p2m, idx, e) {
-		unsigned long refs;
-
-		/* Swapped pages have no machine page: not granted. */
-		if (vmem_p2m_is_swap(e)) {
-			st->swapped++;
-			continue;
-		}
-		st->granted++;
-		if (vmem_p2m_is_private(e)) {
-			fixed += 1ULL << 32;
-			(*priv)++;
-			continue;
-		}
-		if (vmem_p2m_is_zero(e)) {
-			st->zero++;
-			refs = vmem_zero_refs;
-		} else if (vmem_p2m_is_shared(e)) {
-			refs = vmem_sframe_of(vmem_p2m_page(e))->refs;
-		} else {
-			continue;
-		}
-		if (refs > 1)
-			st->shared++;
-		fixed += div64_u64(1ULL << 32, max(refs, 1UL));
-	}
+	mine = max(mine, 0L);
+	st->granted = max(granted, 0L);
+	st->swapped = max(atomic_long_read(&vm->reclaim->swapped), 0L);
+	st->zero = sv->nr_zero;
+	st->shared = sv->shared_pages +
+		     (vmem_zero_refs > 1 ? sv->nr_zero : 0);
+	fixed = ((u64)mine << 32) + sv->shared_fixed +
+		(u64)sv->nr_zero * vmem_share_frac(vmem_zero_refs);
+	*priv += mine;
 	st->consumed = fixed >> 32;
 	st->consumed_frac = fixed & 0xffffffff;
 	st->scanned = atomic64_read(&sv->scanned);
@@ -1105,9 +1228,7 @@ void vmem_share_host_stats(struct vmem_share_host_stats *hs)
 {
 	struct vmem_share_stats st;
 	struct vmem_share_vm *sv;
-	struct vmem_sframe *sf;
 	u64 priv = 0, fixed = 0;
-	unsigned int bkt;
 
 	memset(hs, 0, sizeof(*hs));
 	hs->converged = true;
@@ -1127,9 +1248,7 @@ void vmem_share_host_stats(struct vmem_share_host_stats *hs)
 			hs->converged = false;
 		cond_resched();
 	}
-	hash_for_each(vmem_stable, bkt, sf, node)
-		if (sf->refs > 1)
-			hs->shared_common++;
+	hs->shared_common = vmem_frames_common;
 	if (vmem_zero_refs > 1)
 		hs->shared_common++;
 	hs->frames = vmem_nr_frames;
@@ -1175,6 +1294,110 @@ static int vmem_share_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmem_share);
 
+/*
+ * /sys/kernel/debug/vmem/share_check: the figures walked from every VM's
+ * p2m, as the counters' definition says, against the counters; one line
+ * per difference, then "vms N mismatches M".  A debugging and test aid: it
+ * walks everything under vmem_share_lock, so it is root's (debugfs) and
+ * meaningful while no page is being touched or swapped.
+ */
+static void vmem_share_check_vm(struct seq_file *m, unsigned int nr,
+				struct vmem_share_vm *sv, unsigned long *bad,
+				unsigned long *zero_total)
+{
+	struct vmem_vm *vm = sv->vm;
+	struct vmem_share_stats w, c;
+	u64 fixed = 0, priv = 0;
+	unsigned long idx;
+	void *e;
+
+	memset(&w, 0, sizeof(w));
+	xa_for_each(&vm->p2m, idx, e) {
+		unsigned long refs;
+
+		if (vmem_p2m_is_swap(e)) {
+			w.swapped++;
+			continue;
+		}
+		w.granted++;
+		if (vmem_p2m_is_private(e)) {
+			fixed += 1ULL << 32;
+			continue;
+		}
+		if (vmem_p2m_is_zero(e)) {
+			w.zero++;
+			refs = vmem_zero_refs;
+		} else {
+			refs = vmem_sframe_of(vmem_p2m_page(e))->refs;
+		}
+		if (refs > 1)
+			w.shared++;
+		fixed += vmem_share_frac(refs);
+		cond_resched();
+	}
+	w.consumed = fixed >> 32;
+	w.consumed_frac = fixed & 0xffffffff;
+	__vmem_share_stats(vm, &c, &priv);
+	*zero_total += sv->nr_zero;
+
+#define VMEM_SHARE_CHECK(f)						\
+	do {								\
+		if (w.f != c.f) {					\
+			seq_printf(m, "vm %u: " #f " walk %llu counters %llu\n", \
+				   nr, w.f, c.f);			\
+			(*bad)++;					\
+		}							\
+	} while (0)
+	VMEM_SHARE_CHECK(granted);
+	VMEM_SHARE_CHECK(swapped);
+	VMEM_SHARE_CHECK(zero);
+	VMEM_SHARE_CHECK(shared);
+	VMEM_SHARE_CHECK(consumed);
+	VMEM_SHARE_CHECK(consumed_frac);
+#undef VMEM_SHARE_CHECK
+}
+
+static int vmem_share_check_show(struct seq_file *m, void *unused)
+{
+	unsigned long bad = 0, zero_total = 0, common = 0;
+	struct vmem_share_vm *sv;
+	struct vmem_sframe *sf;
+	unsigned int nr = 0, bkt;
+
+	mutex_lock(&vmem_share_lock);
+	list_for_each_entry(sv, &vmem_share_vms, node)
+		vmem_share_check_vm(m, nr++, sv, &bad, &zero_total);
+	hash_for_each(vmem_stable, bkt, sf, node) {
+		struct vmem_sholder *h;
+		unsigned long n = 0;
+
+		list_for_each_entry(h, &sf->holders, node)
+			n += h->n;
+		if (n != sf->refs) {
+			seq_printf(m, "frame: refs %lu holders %lu\n",
+				   sf->refs, n);
+			bad++;
+		}
+		if (sf->refs > 1)
+			common++;
+	}
+	if (common != vmem_frames_common) {
+		seq_printf(m, "frames_common walk %lu counter %lu\n", common,
+			   vmem_frames_common);
+		bad++;
+	}
+	/* VMs being torn down hold zero entries too, off the list. */
+	if (zero_total > vmem_zero_refs) {
+		seq_printf(m, "zero entries %lu > zero_refs %lu\n", zero_total,
+			   vmem_zero_refs);
+		bad++;
+	}
+	mutex_unlock(&vmem_share_lock);
+	seq_printf(m, "vms %u mismatches %lu\n", nr, bad);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmem_share_check);
+
 /* ---------------------------------------------------------------------- */
 /* Load and unload                                                         */
 
@@ -1200,12 +1423,17 @@ int vmem_share_init(void)
 	vmem_share_dentry = debugfs_create_file("share", 0444,
 						vmem_debugfs_root(), NULL,
 						&vmem_share_fops);
+	vmem_share_check_dentry = debugfs_create_file("share_check", 0400,
+						      vmem_debugfs_root(),
+						      NULL,
+						      &vmem_share_check_fops);
 	return 0;
 }
 
 /* No VM is left (each pins the module), so the tables are empty. */
 void vmem_share_exit(void)
 {
+	debugfs_remove(vmem_share_check_dentry);
 	debugfs_remove(vmem_share_dentry);
 	share_tunables_unregister(ARRAY_SIZE(share_tunables));
 	kthread_stop(vmem_share_task);

@@ -193,9 +193,15 @@ extern struct page *vmem_zero_frame;
  * Takes slots_lock for write and goes through the invalidation path, so
  * the caller holds neither slots_lock nor mmu_lock.  Returns 0 (also when
  * the entry is not shared any more, or the slot is gone: the caller
- * retries its fault and finds out), -ENOMEM.
+ * retries its fault and finds out), -ENOMEM, or the charge's errors
+ * (reclaim.h; @flags are its VMEM_CHARGE_*, -EAGAIN with NOWAIT).
  */
-int vmem_share_unshare(struct vmem_vm *vm, u64 gfn);
+int vmem_share_unshare_flags(struct vmem_vm *vm, u64 gfn, unsigned int flags);
+
+static inline int vmem_share_unshare(struct vmem_vm *vm, u64 gfn)
+{
+	return vmem_share_unshare_flags(vm, gfn, 0);
+}
 
 /*
  * Drop the sharing references of a p2m entry being removed (slot

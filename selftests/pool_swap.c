@@ -824,9 +824,11 @@ static int test_slot_delete_frees_slots(void)
 }
 
 /*
- * A swap file that cannot grow (RLIMIT_FSIZE): the charge that needed
- * the swap-out fails with the write's error (EFBIG), the page stays, and
- * the guest goes on once its limit is lifted.
+ * A swap file that cannot grow: the file-size limit of the task that set
+ * the file (RLIMIT_FSIZE at VMEM_SET_SWAP_FILE, applied by the reclaim
+ * worker), not of the task that charges.  The charge that needed the
+ * swap-out fails with EFBIG, no signal, the page stays, and the guest
+ * goes on once its limit is lifted.
  */
 static int test_swap_write_error(void)
 {
@@ -842,7 +844,11 @@ static int test_swap_write_error(void)
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_TRUE(vm = data_vm(size));
 	ASSERT_TRUE((fd = swap_file_open()) >= 0);
-	ASSERT_OK(set_swap(vm, fd));
+	ASSERT_OK(getrlimit(RLIMIT_FSIZE, &old));
+	ASSERT_OK(setrlimit(RLIMIT_FSIZE, &small));
+	ret = set_swap(vm, fd);
+	setrlimit(RLIMIT_FSIZE, &old);
+	ASSERT_OK(ret);
 	close(fd);
 	ASSERT_OK(vm_get_stats(vm, &st));
 	ASSERT_EQ(vm_set_limits(vm, KEEP, consumed_up(&st) + PAGES(2 * MB),
@@ -850,15 +856,10 @@ static int test_swap_write_error(void)
 	ASSERT_TRUE(vcpu = vcpu_add(vm, 0, guest_fill_only));
 	ASSERT_OK(vcpu_args_set(vcpu, 3, DATA_GPA, size, 61));
 
-	/* The write past the limit fails with EFBIG, not a signal. */
-	ASSERT_OK(getrlimit(RLIMIT_FSIZE, &old));
-	signal(SIGXFSZ, SIG_IGN);
-	ASSERT_OK(setrlimit(RLIMIT_FSIZE, &small));
+	/* The write past the limit fails with EFBIG; SIGXFSZ would kill us. */
 	errno = 0;
 	ret = vcpu_run(vcpu);
 	err = errno;
-	setrlimit(RLIMIT_FSIZE, &old);
-	signal(SIGXFSZ, SIG_DFL);
 	vt_diag("RUN with a full swap file: %d, errno %s", ret,
 		vt_errno_name(err));
 	EXPECT_EQ(ret, -1);
