@@ -36,9 +36,12 @@ struct vmem_vm_stats;
  * @children:	child pools  [t]
  * @vms:	struct vmem_pool_vm of the VMs directly in this pool  [t]
  * @nr_pools, @nr_vms: lengths of @children and @vms  [t]
- * @res:	reservation  [t]
+ * @res:	reservation  [t] to write (WRITE_ONCE), READ_ONCE without
+ *		it (the root's, vmem_pool_root_fits())
  * @limit:	VMEM_UNLIMITED or >= @res  [t] to write, READ_ONCE
- * @used:	sum of the children's charges (pools and powered-on VMs)  [t]
+ * @used:	sum of the children's charges (pools and powered-on VMs)
+ *		[t] to write (WRITE_ONCE), READ_ONCE without it (the
+ *		root's, vmem_pool_root_fits())
  * @held:	pages the VMs in the subtree hold (reclaim.h), counted by
  *		pool_held.c; always 0 for the root, which has no limit  [a]
  * @shares_level, @shares: enum vmem_shares_level, custom value  [t]
