@@ -235,7 +235,8 @@ int vmem_pool_vm_set_name(struct vmem_vm *vm, const char *name);
  * @nr_vms:		VMs alive
  * @granted, @consumed, @shared, @zero, @swapped, @overhead: sums over VMs
  * @shared_common:	machine pages with more than one reference
- * @saving:		@shared - @shared_common
+ * @saving:		@shared - @shared_common, or 0 while a VM being
+ *			torn down makes @shared_common the larger
  */
 struct vmem_host_stats {
 	u64 total;
