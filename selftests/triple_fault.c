@@ -135,6 +135,12 @@ static void guest_gp_bad_stack(void)
 	__builtin_unreachable();
 }
 
+/* The NMI, pending again after the #PF its delivery raised. */
+static void nmi_handler(struct vt_ex_regs *regs)
+{
+	(void)regs;
+}
+
 /* A #PF on BAD_DATA whose delivery pushes on the unmapped BAD_STACK. */
 static void guest_pf_bad_stack(void)
 {
@@ -266,6 +272,7 @@ static int test_pf_in_nmi_delivery_is_delivered(void)
 	ASSERT_OK(vt_leaks_read(&base));
 	ASSERT_TRUE(vm = vm_create(VMEM_VM_MMU_AUTO));
 	ASSERT_OK(vm_install_exception_handler(vm, 14, report_handler));
+	ASSERT_OK(vm_install_exception_handler(vm, 2, nmi_handler));
 	ASSERT_OK(set_ist(vm, 2));
 	set_gate(vm, 14, true, 2);
 	ASSERT_TRUE(vcpu = vcpu_add(vm, 0, guest_nmi_bad_stack));
