@@ -278,10 +278,12 @@ static int pool_can_admit(const struct vmem_pool *p, u64 d,
  */
 static void pool_add_used(struct vmem_pool *p, s64 delta)
 {
+	lockdep_assert_held(&vmem_pool_mutex);
 	while (p && delta) {
 		u64 old = vmem_pool_charge(p);
 
-		p->used += delta;
+		/* The root's is read without the tree lock (root_fits). */
+		WRITE_ONCE(p->used, p->used + delta);
 		delta = (s64)(vmem_pool_charge(p) - old);
 		p = p->parent;
 	}
@@ -550,7 +552,8 @@ static int pool_set_root(const struct vmem_pool_args *a)
 			return -EINVAL;
 		if (a->res < vmem_root->used)
 			return -EBUSY;
-		vmem_root->res = a->res;
+		/* vmem_pool_root_fits() reads it without the tree lock. */
+		WRITE_ONCE(vmem_root->res, a->res);
 	}
 	if (a->set & VMEM_PSET_SHARES) {
 		vmem_root->shares_level = a->shares_level;

@@ -36,9 +36,12 @@ struct vmem_vm_stats;
  * @children:	child pools  [t]
  * @vms:	struct vmem_pool_vm of the VMs directly in this pool  [t]
  * @nr_pools, @nr_vms: lengths of @children and @vms  [t]
- * @res:	reservation  [t]
+ * @res:	reservation  [t] to write (WRITE_ONCE), READ_ONCE without
+ *		it (the root's, vmem_pool_root_fits())
  * @limit:	VMEM_UNLIMITED or >= @res  [t] to write, READ_ONCE
- * @used:	sum of the children's charges (pools and powered-on VMs)  [t]
+ * @used:	sum of the children's charges (pools and powered-on VMs)
+ *		[t] to write (WRITE_ONCE), READ_ONCE without it (the
+ *		root's, vmem_pool_root_fits())
  * @held:	pages the VMs in the subtree hold (reclaim.h), counted by
  *		pool_held.c; always 0 for the root, which has no limit  [a]
  * @shares_level, @shares: enum vmem_shares_level, custom value  [t]
@@ -232,7 +235,8 @@ int vmem_pool_vm_set_name(struct vmem_vm *vm, const char *name);
  * @nr_vms:		VMs alive
  * @granted, @consumed, @shared, @zero, @swapped, @overhead: sums over VMs
  * @shared_common:	machine pages with more than one reference
- * @saving:		@shared - @shared_common
+ * @saving:		@shared - @shared_common, or 0 while a VM being
+ *			torn down makes @shared_common the larger
  */
 struct vmem_host_stats {
 	u64 total;

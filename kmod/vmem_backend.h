@@ -91,6 +91,9 @@ struct vmem_backend_ops {
 	 * (real mode, CS:IP f000:fff0, as after INIT). */
 	int (*vcpu_create)(struct vmem_vcpu *vcpu);
 	void (*vcpu_destroy)(struct vmem_vcpu *vcpu);
+	/* Back to that reset state, after a triple fault
+	 * (vmem_exit_shutdown()); queued events are dropped. */
+	void (*vcpu_reset)(struct vmem_vcpu *vcpu);
 
 	/* State, through the ABI's own structures.  GPRs and RIP live in
 	 * vcpu->regs/vcpu->rip; RFLAGS and everything else here. */

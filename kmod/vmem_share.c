@@ -1255,7 +1255,14 @@ void vmem_share_host_stats(struct vmem_share_host_stats *hs)
 	hs->backing = priv + vmem_nr_frames + (vmem_zero_refs ? 1 : 0);
 	mutex_unlock(&vmem_share_lock);
 
-	hs->saving = hs->shared - hs->shared_common;
+	/*
+	 * Shared counts the entries of the listed VMs, Shared Common every
+	 * frame: a VM on its way out (vmem_share_vm_remove() done, its p2m
+	 * not yet freed) still holds frames but adds no entries, so Shared
+	 * Common can exceed Shared for a moment.
+	 */
+	hs->saving = hs->shared > hs->shared_common ?
+		     hs->shared - hs->shared_common : 0;
 	hs->consumed = fixed >> 32;
 	hs->consumed_frac = fixed & 0xffffffff;
 	hs->wakeups = atomic64_read(&vmem_share_wakeups);

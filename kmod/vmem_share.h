@@ -124,7 +124,8 @@ struct vmem_share_stats {
  * struct vmem_share_host_stats - host-wide sharing statistics, in pages
  * @shared:		sum of the VMs' Shared
  * @shared_common:	machine frames with more than one reference
- * @saving:		@shared - @shared_common
+ * @saving:		@shared - @shared_common, or 0 while a VM being
+ *			torn down makes @shared_common the larger
  * @consumed:		sum of the VMs' Consumed, whole pages...
  * @consumed_frac:	...plus this, in 2^-32 page
  * @zero:		guest pages on the zero frame

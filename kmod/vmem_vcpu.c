@@ -765,6 +765,11 @@ static int vmem_vcpu_run(struct vmem_vcpu *vcpu)
 		goto out;
 
 	for (;;) {
+		/* An exit's handler found a fault while #DF was queued. */
+		if (test_bit(VMEM_REQ_TRIPLE_FAULT, &vcpu->requests)) {
+			r = vmem_exit_shutdown(vcpu);
+			break;
+		}
 		if (READ_ONCE(run->stop)) {
 			run->exit_reason = VMEM_EXIT_STOPPED;
 			r = 0;

@@ -334,6 +334,7 @@ enum vmem_vcpu_mode {
 
 /* vcpu->requests bits: work owed before the next entry. */
 #define VMEM_REQ_TLB_FLUSH	0	/* TDP entries were zapped */
+#define VMEM_REQ_TRIPLE_FAULT	1	/* a fault while #DF was queued */
 
 /*
  * What the next VMEM_RUN owes the guest before it runs again: the VMM's
@@ -379,9 +380,11 @@ enum vmem_pending {
  *			for string forms decodes the instruction for the
  *			address size (addr_size is then only a fallback)  [v]
  * @nmi_pending:	an NMI the guest has not taken yet  [v]
- * @exception:		an exception to deliver at the next entry; for a
- *			#PF queued by the core, @cr2_valid says the backend
- *			must load @cr2 into the guest's CR2 as it injects  [v]
+ * @exception:		an exception to deliver at the next entry (one the
+ *			core queued, or one whose delivery an exit
+ *			interrupted); for a #PF queued by the core (or the
+ *			#DF it made), @cr2_valid says the backend must load
+ *			@cr2 into the guest's CR2 as it injects  [v]
  * @interrupt:		an external interrupt to deliver at the next entry [v]
  * @guest_fpu:		the guest's XSAVE area (standard format, 4 KiB)  [v]
  * @guest_xcr0:		the guest's XCR0  [v]
@@ -617,6 +620,9 @@ int vmem_exit_fail_entry(struct vmem_vcpu *vcpu, u64 reason, u64 qual);
 /* Queue a #GP(0) / #UD / ... for the guest. */
 void vmem_queue_exception(struct vmem_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code);
+/* An exception whose delivery an exit interrupted, queued again. */
+void vmem_requeue_exception(struct vmem_vcpu *vcpu, u8 vector, bool has_error,
+			    u32 error_code);
 /* Queue a #PF with its CR2 (see struct vmem_vcpu @exception). */
 void vmem_queue_page_fault(struct vmem_vcpu *vcpu, u64 cr2, u32 error_code);
 

@@ -8,7 +8,9 @@
 # EPT copy-on-write included; it runs on every QEMU line), and
 # large_pages_events, which waits for the sharing daemon's passes range
 # after range (over ten minutes there without finishing; it runs on the
-# QEMU NPT lines).  The other two
+# QEMU NPT lines), and share_saving, which waits for the daemon's merges
+# in eight VMs (a debugfs figure independent of the vendor; it runs on
+# every QEMU line).  The other two
 # Bochs lines also leave out the tests that boot a Linux guest inside the
 # test machine (some 7 minutes of wall time per line there), for the
 # matrix's time budget; they boot Linux on 6.1-vmx-ept and on every QEMU
@@ -30,11 +32,11 @@
 VMEM_CONFIGS="
 6.1-svm-npt    6.1   qemu   EPYC,+svm,+npt   -  -
 6.12-svm-npt   6.12  qemu   EPYC,+svm,+npt   -  -
-6.1-vmx-ept    6.1   bochs  corei7_skylake_x -  pshare,large_pages_events
-6.12-vmx-ept   6.12  bochs  corei7_skylake_x:2 -  boot_linux,boot_console,boot_ends,pshare,large_pages_events,pool_limits
+6.1-vmx-ept    6.1   bochs  corei7_skylake_x -  pshare,share_saving,large_pages_events
+6.12-vmx-ept   6.12  bochs  corei7_skylake_x:2 -  boot_linux,boot_console,boot_ends,pshare,share_saving,large_pages_events,pool_limits
 6.1-svm-shadow 6.1   qemu   EPYC,+svm,-npt   -  -
 6.1-svm-la57   6.1   qemu   EPYC,+svm,+npt,+pku,+la57  -  -
-6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare,large_pages_events,pool_limits
+6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare,share_saving,large_pages_events,pool_limits
 "
 
 # Benchmark configurations (make bench): one line per machine.

@@ -6,4 +6,4 @@
 # runs the vmem tool (lib/launcher_util.c).
 
 POOL_TESTS := pool_admission netlink_bad_input pool_concurrency pool_cli pool_swap swap_worker \
-	      pool_limits user_limits nl_visibility
+	      pool_limits user_limits nl_visibility walker_errors

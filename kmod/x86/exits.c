@@ -42,23 +42,50 @@
 /* ---------------------------------------------------------------------- */
 /* Exceptions                                                              */
 
-static bool vmem_exc_contributory(u8 vector)
+/* The classes of SDM vol. 3 table 6-4 (APM 8.2.9 is the same). */
+enum vmem_exc_class {
+	VMEM_EXC_BENIGN,
+	VMEM_EXC_CONTRIBUTORY,
+	VMEM_EXC_PAGE_FAULT,
+};
+
+static enum vmem_exc_class vmem_exc_class(u8 vector)
 {
-	return vector == 0 || (vector >= 10 && vector <= 13);
+	if (vector == 0 || (vector >= 10 && vector <= 13))
+		return VMEM_EXC_CONTRIBUTORY;
+	if (vector == PF_VECTOR)
+		return VMEM_EXC_PAGE_FAULT;
+	return VMEM_EXC_BENIGN;
 }
 
+/*
+ * A second exception while one is queued, which is either the one whose
+ * delivery an exit interrupted (vmem_requeue_exception()) or one the core
+ * queued itself: table 6-5.  A fault while #DF is queued shuts the guest
+ * down (VMEM_REQ_TRIPLE_FAULT, answered by the run loop as the hardware's
+ * own triple fault is); contributory after contributory, and a #PF or a
+ * contributory fault after a #PF, make a #DF(0); anything else is handled
+ * serially: the second is delivered, and the first, a fault, comes back
+ * when its instruction runs again.
+ */
 void vmem_queue_exception(struct vmem_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code)
 {
 	if (vcpu->exception.pending) {
-		u8 prev = vcpu->exception.vector;
+		enum vmem_exc_class first =
+			vmem_exc_class(vcpu->exception.vector);
+		enum vmem_exc_class second = vmem_exc_class(vector);
 
-		/* Two faults in a row: #DF, as the SDM's table 6-5 says. */
-		if (prev == DF_VECTOR)
-			return;		/* leave it; the guest will shut down */
-		if ((vmem_exc_contributory(prev) || prev == PF_VECTOR) &&
-		    (vmem_exc_contributory(vector) ||
-		     (vector == PF_VECTOR && prev == PF_VECTOR))) {
+		if (vcpu->exception.vector == DF_VECTOR) {
+			vcpu->exception.pending = false;
+			vcpu->exception.cr2_valid = false;
+			set_bit(VMEM_REQ_TRIPLE_FAULT, &vcpu->requests);
+			return;
+		}
+		if ((first == VMEM_EXC_CONTRIBUTORY &&
+		     second == VMEM_EXC_CONTRIBUTORY) ||
+		    (first == VMEM_EXC_PAGE_FAULT &&
+		     second != VMEM_EXC_BENIGN)) {
 			vector = DF_VECTOR;
 			has_error = true;
 			error_code = 0;
@@ -71,10 +98,27 @@ void vmem_queue_exception(struct vmem_vcpu *vcpu, u8 vector, bool has_error,
 	vcpu->exception.cr2_valid = false;
 }
 
+/*
+ * Both backends, after an exit that interrupted the delivery of a hardware
+ * exception (IDT-vectoring information, EXITINTINFO): it goes back in the
+ * core's queue, where the exit's handler may merge a new fault with it.
+ * Its CR2, for a #PF, is already in the guest's CR2.
+ */
+void vmem_requeue_exception(struct vmem_vcpu *vcpu, u8 vector, bool has_error,
+			    u32 error_code)
+{
+	vcpu->exception.pending = true;
+	vcpu->exception.vector = vector;
+	vcpu->exception.has_error = has_error;
+	vcpu->exception.error_code = has_error ? error_code : 0;
+	vcpu->exception.cr2_valid = false;
+}
+
 void vmem_queue_page_fault(struct vmem_vcpu *vcpu, u64 cr2, u32 error_code)
 {
 	vmem_queue_exception(vcpu, PF_VECTOR, true, error_code);
-	if (vcpu->exception.vector == PF_VECTOR) {
+	/* CR2 is loaded as the fault is found, also when it makes a #DF. */
+	if (vcpu->exception.pending) {
 		vcpu->exception.cr2 = cr2;
 		vcpu->exception.cr2_valid = true;
 	}
@@ -204,8 +248,16 @@ int vmem_exit_fail_entry(struct vmem_vcpu *vcpu, u64 reason, u64 qual)
 	return 0;
 }
 
+/*
+ * A triple fault, the hardware's or one the core found (table 6-5): the
+ * vCPU's state is that of a failed delivery (undefined in the VMCB after
+ * a SHUTDOWN intercept, APM 15.9), so it is reset to its INIT state
+ * before the VMM hears of it, as real hardware restarts at f000:fff0.
+ */
 int vmem_exit_shutdown(struct vmem_vcpu *vcpu)
 {
+	clear_bit(VMEM_REQ_TRIPLE_FAULT, &vcpu->requests);
+	vmem_backend->vcpu_reset(vcpu);
 	vcpu->run->exit_reason = VMEM_EXIT_SHUTDOWN;
 	return 0;
 }

@@ -370,6 +370,7 @@ struct vmem_backend_ops vmem_svm_ops __ro_after_init = {
 	.vm_destroy		= svm_vm_destroy,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_destroy		= svm_vcpu_destroy,
+	.vcpu_reset		= svm_vcpu_reset,
 
 	.get_rflags		= svm_get_rflags,
 	.set_rflags		= svm_set_rflags,

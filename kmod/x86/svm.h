@@ -393,9 +393,11 @@ DECLARE_PER_CPU(struct svm_cpu, svm_cpu);
  * @awaiting_iret:	the guest's IRET was intercepted at @iret_rip; NMIs
  *			unmask once RIP has moved past it  [v]
  * @iret_rip:		see @awaiting_iret  [v]
- * @reinject:		EVENTINJ value of an event whose delivery the last
- *			exit interrupted, injected first at the next entry
- *			(0: none)  [v]
+ * @reinject:		EVENTINJ value of an NMI or interrupt whose delivery
+ *			an exit interrupted, injected at the next entry
+ *			that has no exception to inject (0: none); an
+ *			interrupted exception goes back to the core's
+ *			queue instead (vmem_requeue_exception())  [v]
  * @nmi_singlestep:	TF was set to exit right after one instruction, for
  *			a pending NMI (see svm_nmi_singlestep())  [v]
  * @ss_over_iret:	that instruction is the NMI handler's IRET  [v]

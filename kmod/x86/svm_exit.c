@@ -467,17 +467,6 @@ static int svm_exit_exception(struct vmem_vcpu *vcpu, u8 vector)
 				  SVM_EXIT_EXCP_BASE + vector);
 }
 
-/*
- * After a SHUTDOWN intercept the VMCB's guest state is undefined (APM
- * 15.9): the vCPU is reset to its INIT state before the VMM hears of it,
- * so a VMM that runs it again without setting new state gets a CPU that
- * starts at f000:fff0, like real hardware after a reset.
- */
-static int svm_exit_shutdown(struct vmem_vcpu *vcpu)
-{
-	svm_vcpu_reset(vcpu);
-	return vmem_exit_shutdown(vcpu);
-}
 
 /* ---------------------------------------------------------------------- */
 /* Dispatch                                                                */
@@ -555,7 +544,7 @@ int svm_handle_exit(struct vmem_vcpu *vcpu)
 	case SVM_EXIT_IRET:
 		return svm_exit_iret(vcpu);
 	case SVM_EXIT_SHUTDOWN:
-		return svm_exit_shutdown(vcpu);
+		return vmem_exit_shutdown(vcpu);
 	case SVM_EXIT_XSETBV:
 		return svm_exit_xsetbv(vcpu);
 	case SVM_EXIT_RDTSCP:

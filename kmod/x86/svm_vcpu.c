@@ -1002,9 +1002,11 @@ static void svm_nmi_injected(struct svm_vcpu *svm)
 }
 
 /*
- * Inject at most one event (EVENTINJ holds one): first an event whose
- * delivery an exit interrupted, then in the order the CPU
- * would take them: an exception, then an NMI, then an external
+ * Inject at most one event (EVENTINJ holds one), in the order the CPU
+ * would take them: an exception (also one whose delivery an exit
+ * interrupted, which the core's queue holds, merged there with a fault
+ * the exit found: vmem_queue_exception()), then an NMI or interrupt
+ * whose delivery an exit interrupted, then an NMI, then an external
  * interrupt.  Whatever must wait gets a window: a virtual interrupt
  * (V_IRQ) whose VINTR intercept fires as soon as the guest could take an
  * interrupt, which is after the event just injected has been delivered
@@ -1021,13 +1023,7 @@ static void svm_inject_events(struct vmem_vcpu *vcpu, struct svm_vcpu *svm)
 	bool window = false;
 	u64 evt = 0;
 
-	if (svm->reinject) {
-		/* Delivery already began: no blocking applies to it again. */
-		evt = svm->reinject;
-		svm->reinject = 0;
-		if ((evt & SVM_EVT_TYPE_MASK) == SVM_EVT_TYPE_NMI)
-			svm_nmi_injected(svm);
-	} else if (vcpu->exception.pending) {
+	if (vcpu->exception.pending) {
 		u8 vector = vcpu->exception.vector;
 
 		vcpu->exception.pending = false;
@@ -1047,6 +1043,12 @@ static void svm_inject_events(struct vmem_vcpu *vcpu, struct svm_vcpu *svm)
 			pr_warn_ratelimited("vCPU %u: dropped exception vector %u\n",
 					    vcpu->id, vector);
 		}
+	} else if (svm->reinject) {
+		/* Delivery already began: no blocking applies to it again. */
+		evt = svm->reinject;
+		svm->reinject = 0;
+		if ((evt & SVM_EVT_TYPE_MASK) == SVM_EVT_TYPE_NMI)
+			svm_nmi_injected(svm);
 	} else if (vcpu->nmi_pending && svm_nmi_allowed(vcpu)) {
 		vcpu->nmi_pending = false;
 		evt = X86_TRAP_NMI | SVM_EVT_TYPE_NMI | SVM_EVT_VALID;
@@ -1058,7 +1060,8 @@ static void svm_inject_events(struct vmem_vcpu *vcpu, struct svm_vcpu *svm)
 	}
 	vmcb->control.event_inj = evt;
 
-	if (vcpu->interrupt.pending || vcpu->exception.pending)
+	if (vcpu->interrupt.pending || vcpu->exception.pending ||
+	    svm->reinject)
 		window = true;
 	if (vcpu->nmi_pending && !evt && svm->nmi_masked &&
 	    svm->awaiting_iret && vcpu->rip == svm->iret_rip)
@@ -1100,8 +1103,8 @@ static void svm_complete_events(struct vmem_vcpu *vcpu, struct svm_vcpu *svm)
 	u8 vector = info & SVM_EVT_VECTOR_MASK;
 	u64 type = info & SVM_EVT_TYPE_MASK;
 
+	/* @reinject stays if an exception went first (svm_inject_events()). */
 	vmcb->control.event_inj = 0;
-	svm->reinject = 0;
 
 	/* Our single step is over: undo it (see svm_nmi_singlestep()). */
 	if (svm->nmi_singlestep &&
@@ -1136,9 +1139,8 @@ static void svm_complete_events(struct vmem_vcpu *vcpu, struct svm_vcpu *svm)
 		if (vector == X86_TRAP_BP || vector == X86_TRAP_OF ||
 		    vector >= 32)
 			break;
-		svm->reinject = info & (SVM_EVT_VECTOR_MASK | SVM_EVT_TYPE_MASK |
-					SVM_EVT_EV | SVM_EVT_VALID |
-					(0xffffffffull << SVM_EVT_ERR_SHIFT));
+		vmem_requeue_exception(vcpu, vector, info & SVM_EVT_EV,
+				       info >> SVM_EVT_ERR_SHIFT);
 		break;
 	case SVM_EVT_TYPE_INTR:
 		svm->reinject = vector | SVM_EVT_TYPE_INTR | SVM_EVT_VALID;

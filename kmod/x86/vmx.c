@@ -962,6 +962,7 @@ struct vmem_backend_ops vmem_vmx_ops __ro_after_init = {
 	.vm_destroy		= vmx_vm_destroy,
 	.vcpu_create		= vmx_vcpu_create,
 	.vcpu_destroy		= vmx_vcpu_destroy,
+	.vcpu_reset		= vmx_vcpu_reset,
 	.get_rflags		= vmx_get_rflags,
 	.set_rflags		= vmx_set_rflags,
 	.get_segment		= vmx_get_segment,

@@ -358,16 +358,6 @@ static int vmx_exit_intr_window(struct vmem_vcpu *vcpu)
 	return 1;
 }
 
-/*
- * After a triple fault the VMCS holds the state of the failed delivery:
- * as the SVM backend (whose VMCB is undefined after a shutdown), reset the
- * vCPU to its INIT state before the VMM hears of it.
- */
-static int vmx_exit_triple_fault(struct vmem_vcpu *vcpu)
-{
-	vmx_vcpu_reset(vcpu);
-	return vmem_exit_shutdown(vcpu);
-}
 
 /*
  * The VMCS was still active on the CPU this thread ran on before: VMCLEAR
@@ -479,7 +469,7 @@ int vmx_handle_exit(struct vmem_vcpu *vcpu)
 	case VMX_REASON_INTR_WINDOW:
 		return vmx_exit_intr_window(vcpu);
 	case VMX_REASON_TRIPLE_FAULT:
-		return vmx_exit_triple_fault(vcpu);
+		return vmem_exit_shutdown(vcpu);
 	case VMX_REASON_CPUID:
 		return vmem_exit_cpuid(vcpu, vmx->insn_len);
 	case VMX_REASON_HLT:

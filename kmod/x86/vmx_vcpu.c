@@ -1386,11 +1386,10 @@ static void vmx_complete_events(struct vmem_vcpu *vcpu, struct vmx_vcpu *vmx)
 		}
 		break;
 	case VMX_INTR_TYPE_HW_EXC:
-		vcpu->exception.pending = true;
-		vcpu->exception.vector = vector;
-		vcpu->exception.has_error = info & VMX_INTR_ERROR_VALID;
-		vcpu->exception.error_code = vcpu->exception.has_error ?
-			vmcs_read32(VMCS_IDT_VECTORING_ERROR) : 0;
+		vmem_requeue_exception(vcpu, vector,
+				       info & VMX_INTR_ERROR_VALID,
+				       (info & VMX_INTR_ERROR_VALID) ?
+				       vmcs_read32(VMCS_IDT_VECTORING_ERROR) : 0);
 		break;
 	case VMX_INTR_TYPE_EXTINT:
 		vcpu->interrupt.pending = true;

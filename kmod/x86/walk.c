@@ -92,10 +92,17 @@ static int vmem_read_pte(struct vmem_vcpu *vcpu, u64 gpa, unsigned int size,
 			 u64 *pte, u64 *fault)
 {
 	u64 val = 0;
+	int r;
 
-	if (vmem_read_guest(vcpu->vm, gpa, &val, size)) {
+	/*
+	 * -EFAULT: not RAM.  Anything else (EDQUOT, ENOSPC, EIO, ENOMEM
+	 * from bringing a swapped table back) is the VM's resource
+	 * condition, which VMEM_RUN reports as it is.
+	 */
+	r = vmem_read_guest(vcpu->vm, gpa, &val, size);
+	if (r) {
 		*fault = gpa;
-		return -EFAULT;
+		return r;
 	}
 	*pte = val;
 	return 0;
@@ -104,7 +111,8 @@ static int vmem_read_pte(struct vmem_vcpu *vcpu, u64 gpa, unsigned int size,
 /*
  * Set @bits in the guest's paging entry at @gpa (@size bytes) if it still
  * holds @old: 0, -EAGAIN if it changed since the walk read it (the caller
- * walks again), -EFAULT if it is not RAM any more.  The table may sit on a
+ * walks again), -EFAULT if it is not RAM any more, or the errno of making
+ * the page resident and private (vmem_read_pte()).  The table may sit on a
  * shared or zero frame (page sharing merges identical guest tables too):
  * it is made private first, and the update is done under slots_lock so
  * the sharing daemon cannot merge the page while it is written.
@@ -131,7 +139,7 @@ static int vmem_walk_set_bits(struct vmem_vm *vm, u64 gpa, unsigned int size,
 		page = __vmem_p2m_get(vm, bidx, &writable);
 		if (IS_ERR(page)) {
 			up_read(&vm->slots_lock);
-			return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
+			return PTR_ERR(page);
 		}
 		if (writable)
 			break;
@@ -436,6 +444,6 @@ int vmem_fetch_rip_bytes(struct vmem_vcpu *vcpu, u8 *buf, unsigned int len)
 		return -E2BIG;
 	r = vmem_walk(vcpu, &ctx, lin, VMEM_ACC_FETCH, &gpa, &fault, NULL);
 	if (r)
-		return r > 0 ? r : -EFAULT;
+		return r;
 	return vmem_read_guest(vcpu->vm, gpa, buf, len);
 }
