@@ -791,6 +791,11 @@ static int vmem_vcpu_loop(CPUState *cpu)
         cpu->halted = false;
     }
     if (cpu->interrupt_request & CPU_INTERRUPT_SIPI) {
+        /*
+         * Taken once, as TCG does: a SIPI left pending would count as
+         * work for x86_cpu_has_work() and never let a halted AP sleep.
+         */
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_SIPI);
         vmem_cpu_synchronize_state(cpu);
         do_cpu_sipi(x86);
     }
