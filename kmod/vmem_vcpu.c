@@ -545,7 +545,11 @@ static long vmem_vcpu_inject(struct vmem_vcpu *vcpu,
 
 	switch (ev.type) {
 	case VMEM_EVENT_EXTINT:
-		if (ev.vector < 32 || ev.vector > 255 || has_error)
+		/*
+		 * Any vector: a real-mode BIOS has the 8259 deliver IRQ0-7
+		 * on vectors 8-15 (SeaBIOS under QEMU does).
+		 */
+		if (ev.vector > 255 || has_error)
 			return -EINVAL;
 		if (vcpu->interrupt.pending ||
 		    !vmem_backend->interrupt_allowed(vcpu))

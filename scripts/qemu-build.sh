@@ -11,11 +11,12 @@
 # Environment: VMEM_QEMU_CACHE (default /var/cache/vmem/qemu),
 #   VMEM_QEMU_JOBS (ninja's -j, default 2).
 #
-# The cache key is the Debian source version plus a hash of this script and
-# of every file under userspace/qemu/, so a change to either builds again
-# and an unchanged tree never does.  The host's apt sources are never
-# edited: deb-src entries derived from them live in the cache's own apt
-# folder and are given to apt with -o options.
+# The cache key is the Debian source version plus a hash of this script,
+# of every file under userspace/qemu/ and of vmem's UAPI header, so a
+# change to any of them builds again and an unchanged tree never does.
+# The host's apt sources are never edited: deb-src entries derived from
+# them live in the cache's own apt folder and are given to apt with -o
+# options.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VMEM_QEMU_CACHE:-/var/cache/vmem/qemu}
@@ -27,7 +28,8 @@ srcver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null) || {
 	exit 1
 }
 # Files are hashed by path and content, in a fixed order.
-hash=$( (sha256sum "$top/scripts/qemu-build.sh" | cut -d' ' -f1
+uapi=$top/include/uapi/linux/vmem.h
+hash=$( (sha256sum "$top/scripts/qemu-build.sh" "$uapi" | cut -d' ' -f1
 	cd "$qdir" && find . -type f | LC_ALL=C sort | xargs -r sha256sum) |
 	sha256sum | cut -c1-16)
 key=${srcver//[:+~]/_}-$hash
@@ -105,9 +107,11 @@ log "unpacking (Debian's patches are applied by dpkg-source)"
 dpkg-source -q --no-check -x "$dsc" "$work/src" >/dev/null
 src=$work/src
 # New files: userspace/qemu/accel/ is the accelerator, target/i386/vmem/.
+# It includes vmem's UAPI header as "vmem-uapi.h".
 if [ -d "$qdir/accel" ]; then
 	mkdir -p "$src/target/i386/vmem"
 	cp -r "$qdir/accel/." "$src/target/i386/vmem/"
+	cp "$uapi" "$src/target/i386/vmem/vmem-uapi.h"
 fi
 # Then the patch series in name order (0001-..., 0002-...).
 for p in "$qdir"/patches/*.patch; do
@@ -121,7 +125,9 @@ done
 # microvm with virtio-blk/net, serial, the i386 platform devices); every
 # optional library feature is off unless listed.  Firmware comes from
 # Debian's qemu-system-data at run time (/usr/share/qemu), never from this
-# build (the dfsg source has no blobs).
+# build (the dfsg source has no blobs).  No TCG: this QEMU runs guests on
+# vmem (and on KVM, for comparison), never by emulation, and leaving TCG
+# out halves the build.
 log "configuring"
 mkdir -p "$work/build"
 cd "$work/build"
@@ -129,7 +135,7 @@ cd "$work/build"
 	--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu \
 	--without-default-features --disable-user --disable-docs --disable-tools \
 	--disable-install-blobs --disable-werror \
-	--enable-tcg --enable-kvm --enable-slirp --enable-fdt=system \
+	--disable-tcg --enable-kvm --enable-vmem --enable-slirp --enable-fdt=system \
 	>"$work/configure.log" 2>&1 || {
 	tail -n 30 "$work/configure.log" >&2
 	exit 1

@@ -8,15 +8,22 @@
 #
 # Usage: scripts/qemu-into-initramfs.sh DEST
 # Fails when QEMU is not built yet (run scripts/qemu-build.sh, or make qemu).
+# VMEM_QEMU_BIN=path takes that binary instead of the cached build (a
+# development tree's build/qemu-system-x86_64).
 set -euo pipefail
 dest=${1:?usage: qemu-into-initramfs.sh DEST}
 top=$(cd "$(dirname "$0")/.." && pwd)
-prefix=$("$top/scripts/qemu-build.sh" --prefix)
-bin=$prefix/bin/qemu-system-x86_64
-[ -f "$prefix/.complete" ] && [ -x "$bin" ] || {
-	echo "qemu-into-initramfs: no QEMU build in $prefix (make qemu)" >&2
-	exit 1
-}
+if [ -n "${VMEM_QEMU_BIN:-}" ]; then
+	bin=$VMEM_QEMU_BIN
+	[ -x "$bin" ] || { echo "qemu-into-initramfs: $bin is not executable" >&2; exit 1; }
+else
+	prefix=$("$top/scripts/qemu-build.sh" --prefix)
+	bin=$prefix/bin/qemu-system-x86_64
+	[ -f "$prefix/.complete" ] && [ -x "$bin" ] || {
+		echo "qemu-into-initramfs: no QEMU build in $prefix (make qemu)" >&2
+		exit 1
+	}
+fi
 
 # What q35 and microvm load: SeaBIOS (q35) and qboot, which Debian installs
 # as /usr/share/qemu/bios-microvm.bin (microvm); the option ROMs of direct

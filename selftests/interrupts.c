@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * interrupts - VMEM_INJECT and the interrupt window: an external interrupt
- * reaches the guest's handler; with IF=0 it is refused with EBUSY and
+ * reaches the guest's handler (also on a vector below 32); with IF=0 it is refused with EBUSY and
  * run->request_interrupt_window gives VMEM_EXIT_IRQ_WINDOW once the guest
  * executes STI (at once when it already can take one); NMIs are delivered
  * with IF=0, two pending NMIs merge, and an NMI stays blocked until the
@@ -18,6 +18,9 @@
 #include "vt.h"
 #include "vt_util.h"
 #include "vt_vm.h"
+
+/* #XM's vector, which pushes no error code: an external interrupt there. */
+#define XM_VECTOR_	19
 
 static volatile uint64_t irq_count, irq_vector, irq_error, irq_rip, irq_cr2;
 static volatile uint64_t nmi_count, nmi_depth, nmi_max_depth, nmi_phase;
@@ -54,7 +57,8 @@ static int setup(void)
 static struct vt_vm *make_vm(void *guest, struct vt_vcpu **vcpu)
 {
 	static const unsigned int vectors[] = {
-		UD_VECTOR, GP_VECTOR, PF_VECTOR, 0x30, 0x31, 0x32, 0xfe,
+		UD_VECTOR, GP_VECTOR, PF_VECTOR, XM_VECTOR_, 0x30, 0x31, 0x32,
+		0xfe,
 	};
 	struct vt_vm *vm = vm_create(VMEM_VM_MMU_AUTO);
 
@@ -101,6 +105,38 @@ static int test_extint_delivered(void)
 	ASSERT_RUN_SYNC(vcpu, 2);
 	ASSERT_EQ(vcpu->run->ready_for_interrupt, 1);
 	ASSERT_OK(vcpu_inject(vcpu, VMEM_EVENT_EXTINT, 0xfe, false, 0));
+	ASSERT_RUN_DONE(vcpu);
+	vm_free(vm);
+	EXPECT_NO_LEAKS(&base);
+	return VT_PASS;
+}
+
+static void guest_extint_low(void)
+{
+	sti();
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT_EQ(irq_vector, XM_VECTOR_);
+	GUEST_ASSERT_EQ(irq_error, 0);
+	cli();
+	GUEST_DONE();
+}
+
+/*
+ * An external interrupt below 32 is delivered as an interrupt: a
+ * real-mode BIOS has the 8259 send IRQ0-7 on vectors 8-15.
+ */
+static int test_extint_low_vector(void)
+{
+	struct vt_leaks base;
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm;
+
+	ASSERT_OK(vt_leaks_read(&base));
+	ASSERT_TRUE(vm = make_vm(guest_extint_low, &vcpu));
+	ASSERT_RUN_SYNC(vcpu, 1);
+	ASSERT_EQ(vcpu->run->ready_for_interrupt, 1);
+	ASSERT_OK(vcpu_inject(vcpu, VMEM_EVENT_EXTINT, XM_VECTOR_, false, 0));
 	ASSERT_RUN_DONE(vcpu);
 	vm_free(vm);
 	EXPECT_NO_LEAKS(&base);
@@ -278,7 +314,6 @@ static int test_inject_bad_args(void)
 	static const struct vmem_event bad[] = {
 		{ .type = 0, .vector = 0x40 },
 		{ .type = 4, .vector = 0x40 },
-		{ .type = VMEM_EVENT_EXTINT, .vector = 31 },
 		{ .type = VMEM_EVENT_EXTINT, .vector = 256 },
 		{ .type = VMEM_EVENT_EXTINT, .vector = 0x40,
 		  .flags = VMEM_EVENT_ERROR_CODE },
@@ -326,6 +361,7 @@ static int test_inject_bad_args(void)
 
 static const struct vt_case cases[] = {
 	VT_CASE(extint_delivered),
+	VT_CASE(extint_low_vector),
 	VT_CASE(irq_window_after_sti),
 	VT_CASE(irq_window_immediate),
 	VT_CASE(nmi),

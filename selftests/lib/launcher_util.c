@@ -95,7 +95,8 @@ static int open_pty(int *master, char *slave, size_t len)
 	return 0;
 }
 
-int lrun_start(struct lrun *r, const char *const argv[], bool pty)
+int lrun_start_exe(struct lrun *r, const char *exe, const char *const argv[],
+		   bool pty)
 {
 	char slave[128];
 	int fds[2], in;
@@ -135,7 +136,7 @@ int lrun_start(struct lrun *r, const char *const argv[], bool pty)
 			dup2(fds[1], 1);
 			dup2(fds[1], 2);
 		}
-		execv(lrun_tool(), (char *const *)argv);
+		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
 	if (!pty)
@@ -144,6 +145,11 @@ int lrun_start(struct lrun *r, const char *const argv[], bool pty)
 	r->cap = 65536;
 	r->out = calloc(1, r->cap);
 	return r->out ? 0 : -ENOMEM;
+}
+
+int lrun_start(struct lrun *r, const char *const argv[], bool pty)
+{
+	return lrun_start_exe(r, lrun_tool(), argv, pty);
 }
 
 static double now_s(void)

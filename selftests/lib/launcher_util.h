@@ -40,6 +40,9 @@ const char *lrun_guest_cmdline(const char *extra);
  * /dev/null and output a pipe.  0 or -errno.
  */
 int lrun_start(struct lrun *r, const char *const argv[], bool pty);
+/* The same with the program @exe (argv[0] is passed as given). */
+int lrun_start_exe(struct lrun *r, const char *exe, const char *const argv[],
+		   bool pty);
 /* Read output until it contains @text (true), the tool exits or
  * @timeout_s passes (false). */
 bool lrun_wait_for(struct lrun *r, const char *text, int timeout_s);
