@@ -294,7 +294,7 @@ static void op_guest(void)
 	if (add_map(mem, FZ_MEM_SIZE, 0, false) < 0)
 		return;
 	fz_guest_tables(mem);
-	fz_code(&w.r, fz_below(&w.r, FZ_NR_MODES), mem + FZ_CODE);
+	fz_code(&w.r, fz_below(&w.r, FZ_NR_MODES), !vmx, mem + FZ_CODE);
 	set_ready(w.f[v].vm_id, true);
 	for (i = 0; i < NFD; i++) {
 		struct vmem_sregs sr;
@@ -633,10 +633,20 @@ static void op_inject(void)
 /* QEMU's TCG survives the state (fz_emulator_safe()), fixed up if need be. */
 static bool emulator_ok(int fd)
 {
+	struct vmem_debugregs d;
 	struct vmem_sregs sr;
 
 	if (vmx)
 		return true;
+	if (ioctl(fd, VMEM_GET_DEBUGREGS, &d) < 0)
+		return false;
+	count();
+	if (d.dr7 & 0xff) {
+		d.dr7 &= ~0xffull;
+		count();
+		if (ioctl(fd, VMEM_SET_DEBUGREGS, &d) < 0)
+			return false;
+	}
 	if (ioctl(fd, VMEM_GET_SREGS, &sr) < 0)
 		return false;
 	count();
@@ -646,6 +656,8 @@ static bool emulator_ok(int fd)
 	sr.tr.present = 1;
 	sr.tr.unusable = 0;
 	sr.tr.type = (sr.efer & EFER_LMA) ? 0xb : 0x9;
+	if (!(sr.efer & EFER_LMA))
+		sr.efer &= ~EFER_LME;
 	count();
 	return ioctl(fd, VMEM_SET_SREGS, &sr) == 0 && fz_emulator_safe(&sr, 0);
 }
@@ -1023,11 +1035,10 @@ static int test_sequences(void)
 		.cap_s = 90,
 		.seq_limit_s = 60,
 		.seq = fuzz_seq,
+		.cleanup = drop_pool,
 	};
-	int ret = fz_run(&f);
 
-	drop_pool();
-	return ret;
+	return fz_run(&f);
 }
 
 static const struct vt_case cases[] = {

@@ -237,6 +237,9 @@ static void random_regs(struct fz_rng *r, struct vmem_regs *regs)
 		g[i] = fz_chance(r, 50) ? fz_value(r) : fz_below(r, 0x100000);
 	if (fz_chance(r, 50))
 		regs->rcx = msrs[fz_below(r, sizeof(msrs) / sizeof(msrs[0]))];
+	/* A guest WRMSR of EFER.LME outside long mode: see fz_emulator_safe(). */
+	if (!vmx && regs->rcx == 0xc0000080)
+		regs->rcx = 0xc0000081;
 	if (fz_chance(r, 20))
 		regs->rax = VMEM_HC_BASE + fz_below(r, 4);
 	regs->rflags |= fz_next(r) & (X86_EFLAGS_CF | X86_EFLAGS_ZF |
@@ -328,6 +331,7 @@ static int one_state(struct fz_rng *r, int vcpu, struct vmem_run *run,
 {
 	struct state s = { 0 };
 	struct vmem_sregs back;
+	unsigned int code_len, i;
 	int rs, es, rr, er;
 	bool valid_mode;
 
@@ -342,7 +346,7 @@ static int one_state(struct fz_rng *r, int vcpu, struct vmem_run *run,
 		make_invalid(r, &s);
 	else if (s.kind == RANDOM)
 		flip_some(r, &s);
-	fz_code(r, s.mode, mem + FZ_CODE);
+	code_len = fz_code(r, s.mode, !vmx, mem + FZ_CODE);
 	/* The state the run area's sync of the last one left must not count. */
 	run->sync_dirty = 0;
 
@@ -421,6 +425,12 @@ static int one_state(struct fz_rng *r, int vcpu, struct vmem_run *run,
 			       (unsigned long long)tr->base,
 			       (unsigned long long)s.sr.idt.base, s.sr.idt.limit,
 			       (unsigned long long)s.sr.gdt.base, s.sr.gdt.limit);
+		printf("# code");
+		for (i = 0; i < code_len; i++)
+			printf(" %02x", mem[FZ_CODE + i]);
+		printf("; rax %#llx rcx %#llx rdx %#llx rsi %#llx\n",
+		       (unsigned long long)s.regs.rax, (unsigned long long)s.regs.rcx,
+		       (unsigned long long)s.regs.rdx, (unsigned long long)s.regs.rsi);
 		fflush(stdout);
 	}
 	if (!vmx && !fz_emulator_safe(&s.sr, s.regs.rflags)) {

@@ -301,6 +301,8 @@ int fz_run(const struct fz_fuzzer *f)
 			       len ? line : " none",
 			       (unsigned long long)fz_st->run_errors);
 	}
+	if (f->cleanup)
+		f->cleanup();
 	if (found)
 		FAIL("%llu sequence(s) found something (seeds above; replay with VMEM_FUZZ=replay=SEED)",
 		     (unsigned long long)found);

@@ -94,6 +94,8 @@ struct fz_fuzzer {
 	unsigned int seq_limit_s; /* one sequence; more is a hang */
 	/* Run sequence @seed in the child: 0, or FZ_FOUND (it printed). */
 	int (*seq)(uint64_t seed, struct fz_stats *st);
+	/* Optional: undo what sequences left behind (before the leak check). */
+	void (*cleanup)(void);
 };
 
 /*

@@ -247,7 +247,10 @@ static const struct {
 	{ 2, { 0xeb, 0xfe } },		/* jmp $: a kick or signal ends it */
 };
 
-unsigned int fz_code(struct fz_rng *r, enum fz_mode mode, uint8_t *buf)
+#define FZ_INSN_DR7	33	/* fz_insns[] index of mov dr7, eax */
+
+unsigned int fz_code(struct fz_rng *r, enum fz_mode mode, bool qemu,
+		     uint8_t *buf)
 {
 	bool o16 = mode == FZ_REAL || mode == FZ_V86 || mode == FZ_PROT16;
 	unsigned int n = 0, k = 1 + fz_below(r, 12), i;
@@ -274,6 +277,9 @@ unsigned int fz_code(struct fz_rng *r, enum fz_mode mode, uint8_t *buf)
 			unsigned int j = fz_below(r, sizeof(fz_insns) /
 						     sizeof(fz_insns[0]));
 
+			if (qemu && j == FZ_INSN_DR7)
+				j = 0;
+
 			memcpy(buf + n, fz_insns[j].b, fz_insns[j].len);
 			n += fz_insns[j].len;
 		}
@@ -288,6 +294,9 @@ bool fz_emulator_safe(const struct vmem_sregs *sr, uint64_t rflags)
 {
 	(void)rflags;
 	if (sr->cr8)
+		return false;
+	/* EFER.LME outside long mode: the vCPU ran on without exits. */
+	if ((sr->efer & EFER_LME) && !(sr->efer & EFER_LMA))
 		return false;
 	if (!(sr->cr0 & X86_CR0_PE))
 		return true;

@@ -73,17 +73,24 @@ void fz_state(enum fz_mode mode, bool vmx, bool nxe, struct vmem_sregs *sregs,
 	      struct vmem_regs *regs);
 
 /* Random guest code for @mode: at most FZ_CODE_MAX bytes, ending in a
- * HLT loop; never a CR8 write, a TR or LDT load or a CPL change. */
-unsigned int fz_code(struct fz_rng *r, enum fz_mode mode, uint8_t *buf);
+ * HLT loop; never a CR8 write, a TR or LDT load or a CPL change; with
+ * @qemu, no DR7 write either (see fz_emulator_safe()). */
+unsigned int fz_code(struct fz_rng *r, enum fz_mode mode, bool qemu,
+		     uint8_t *buf);
 
 /*
  * Whether QEMU 7.2's TCG, emulating SVM, survives running @sregs/@rflags:
  * it aborts ("invalid tss type") when a guest at CPL > 0 or in v86 mode
  * takes an interrupt through a TSS whose type is not 1 or 9, or ("invalid
  * tss") through any not-present TSS (also at CPL 0 through an IST in long
- * mode), and asserts in its interrupt handling after a guest CR8 write:
+ * mode), asserts in its interrupt handling after a guest CR8 write, and
+ * segfaults running a nested guest that enabled DR7 breakpoints, and
+ * a guest with EFER.LME set outside long mode once kept its vCPU in the
+ * guest for good (no interrupt or NMI taken: an RCU stall of the host):
  * protected and long mode need a present TR (of type 1 or 9 outside long
- * mode), and CR8 stays 0.  Every state is safe under VMX (Bochs).
+ * mode), CR8 stays 0, EFER.LME goes with LMA, and DR7's enable bits stay
+ * 0 (fz_code() with @qemu writes no DR7; VMMs check VMEM_GET_DEBUGREGS).
+ * Every state is safe under VMX (Bochs).
  */
 bool fz_emulator_safe(const struct vmem_sregs *sregs, uint64_t rflags);
 
