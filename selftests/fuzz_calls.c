@@ -717,6 +717,7 @@ static void op_run(void)
 	switch (err) {
 	case EINTR: case EINVAL: case ENOMEM: case EDQUOT: case ENOSPC:
 	case EIO: case EFAULT: case EBUSY:
+	case EFBIG:	/* the swap file cannot grow (pool_swap) */
 		return;
 	default:
 		fz_report("VMEM_RUN on a vCPU fd: %s, not in api.rst 4.9",
