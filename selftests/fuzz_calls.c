@@ -926,6 +926,7 @@ static const struct {
 	void (*fn)(void);
 	unsigned int weight;
 } ops[] = {
+	/* The order of fz_op_names[]. */
 	{ op_open, 3 }, { op_close, 4 }, { op_dup, 2 }, { op_create_vm, 5 },
 	{ op_create_vcpu, 6 }, { op_guest, 6 }, { op_memslot, 5 },
 	{ op_backing, 5 }, { op_mmap, 5 }, { op_munmap, 3 }, { op_touch, 5 },
@@ -933,6 +934,13 @@ static const struct {
 	{ op_dbg_fpu, 3 }, { op_inject, 4 }, { op_run, 14 }, { op_kick, 3 },
 	{ op_vm_misc, 4 }, { op_sys_misc, 2 }, { op_raw_ioctl, 2 },
 	{ op_netlink, 3 },
+};
+
+static const char *const fz_op_names[] = {
+	"open", "close", "dup", "create_vm", "create_vcpu", "guest", "memslot",
+	"backing", "mmap", "munmap", "touch", "regs", "sregs", "msrs", "cpuid",
+	"dbg_fpu", "inject", "run", "kick", "vm_misc", "sys_misc", "raw_ioctl",
+	"netlink",
 };
 
 static int fuzz_seq(uint64_t seed, struct fz_stats *st)
@@ -963,6 +971,10 @@ static int fuzz_seq(uint64_t seed, struct fz_stats *st)
 
 		for (i = 0; x >= ops[i].weight; i++)
 			x -= ops[i].weight;
+		if (fz_verbose) {
+			printf("# call %u: %s\n", c, fz_op_names[i]);
+			fflush(stdout);
+		}
 		ops[i].fn();
 	}
 	if (w.kicking) {
