@@ -293,8 +293,16 @@ static void op_guest(void)
 	count();
 	if (add_map(mem, FZ_MEM_SIZE, 0, false) < 0)
 		return;
+	/* A VM over its limit (op_netlink) answers the VMM's first touch
+	 * of a page with SIGBUS: then the layout is not there. */
+	touching = 1;
+	if (sigsetjmp(touch_jmp, 1)) {
+		touching = 0;
+		return;
+	}
 	fz_guest_tables(mem);
 	fz_code(&w.r, fz_below(&w.r, FZ_NR_MODES), !vmx, mem + FZ_CODE);
+	touching = 0;
 	set_ready(w.f[v].vm_id, true);
 	for (i = 0; i < NFD; i++) {
 		struct vmem_sregs sr;
