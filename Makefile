@@ -2,6 +2,7 @@
 #
 #   make               module (against KDIR), userspace and selftests
 #   make check         the whole test matrix in emulated machines
+#   make fuzz          the fuzzers for as long as asked (SECONDS, SEED, REPLAY)
 #   make run           the demo: boot an emulated machine, load vmem, use it
 #   make bench         benchmarks in an emulated machine: vmem against KVM
 #   make qemu          QEMU 7.2 from Debian's source, cached in /var/cache/vmem
@@ -9,7 +10,8 @@
 #
 # Variables: KDIR (kernel build tree), CONFIG and TEST (narrow `make check`
 # to one configuration or test; space-separated lists work too; CONFIG also
-# picks `make bench` configurations), BENCH_ARGS, BENCH_ROUNDS (see bench).
+# picks `make bench` configurations), BENCH_ARGS, BENCH_ROUNDS (see bench),
+# SECONDS, SEQS, SEED and REPLAY (see fuzz).
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD ?= $(TOP)/build
@@ -21,7 +23,7 @@ PREFIX ?= /usr
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(shell cat $(TOP)/.cache/kernels/6.1/kdir 2>/dev/null))
 
-.PHONY: all module userspace selftests deps kernels check run bench qemu \
+.PHONY: all module userspace selftests deps kernels check fuzz run bench qemu \
 	headers_install clean help
 
 all: module userspace selftests
@@ -50,6 +52,15 @@ check:
 	@VMEM_HOST_BOOT=$(BUILD)/logs/host-boot.before \
 		scripts/check.sh $(foreach c,$(CONFIG),-c $(c)) $(foreach t,$(TEST),-t $(t))
 
+# The fuzzers in a test machine (default 6.1-svm-npt, all three, 600 s
+# each): SECONDS per fuzzer, SEQS sequences instead, SEED the base seed
+# (printed; the same seed and budget run the same sequences), REPLAY one
+# sequence's seed with TEST its fuzzer (Documentation/testing.rst).
+fuzz: deps kernels
+	@scripts/fuzz.sh $(foreach c,$(CONFIG),-c $(c)) $(foreach t,$(TEST),-t $(t)) \
+		$(if $(SECONDS),-s $(SECONDS)) $(if $(SEQS),-n $(SEQS)) \
+		$(if $(SEED),-S $(SEED)) $(if $(REPLAY),-r $(REPLAY))
+
 run: deps kernels
 	@scripts/run-demo.sh $(CONFIG)
 
@@ -76,4 +87,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,12s/^# \{0,1\}//p' Makefile
+	@sed -n '3,13s/^# \{0,1\}//p' Makefile

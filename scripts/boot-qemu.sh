@@ -21,4 +21,13 @@ timeout --foreground -k 10 "$wall" qemu-system-x86_64 \
 
 rc=$?
 [ $rc -eq 124 ] && echo "@@HARNESS TIMEOUT after ${wall}s" >>"$log.tests"
+# A guest panic or power-off ends QEMU with 0 (-no-reboot); anything else
+# is QEMU's own end (an assertion, "invalid tss type", a segfault): the
+# emulator crashed, which parse-console.awk tells from a vmem failure.
+if [ $rc -ne 0 ] && [ $rc -ne 124 ]; then
+	why="exit status $rc"
+	[ $rc -gt 128 ] && why="killed by signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+	last=$(grep -v -e '^$' -e 'warning:' "$log.qemu" | tail -n 1)
+	echo "@@HARNESS EMULATOR CRASHED qemu $why${last:+: $last}" >>"$log.tests"
+fi
 exit 0

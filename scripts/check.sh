@@ -9,7 +9,9 @@
 #   -k         keep going quietly: don't print failing tests' output
 # Environment: VMEM_BUILD (default build/), VMEM_TEST_TIMEOUT (seconds per
 # test, default 180 under QEMU and 1200 under Bochs), VMEM_HOST_BOOT (a
-# scripts/host-boot.sh snapshot taken before the set-up: /boot compared).
+# scripts/host-boot.sh snapshot taken before the set-up: /boot compared),
+# VMEM_FUZZ (the fuzzers' budget, selftests/lib/fz.h) and VMEM_WALL (the
+# machine's wall limit in seconds), which scripts/fuzz.sh sets.
 # Logs: $VMEM_BUILD/logs/<config>/run.console (kernel console), run.tests
 # (test output), results.txt; build logs in $VMEM_BUILD/logs/.
 set -uo pipefail
@@ -153,13 +155,14 @@ run_config() {	# name series emu cpu params skip
 	# Bochs line ran beside it: 4000 leaves room, and a hung machine
 	# still ends, with the builds before it, well inside CI's 90 minutes.
 	case $emu in
-	qemu) tlimit=${VMEM_TEST_TIMEOUT:-180}; wall=900 ;;
-	bochs) tlimit=${VMEM_TEST_TIMEOUT:-600}; wall=4000 ;;
+	qemu) tlimit=${VMEM_TEST_TIMEOUT:-180}; wall=${VMEM_WALL:-900} ;;
+	bochs) tlimit=${VMEM_TEST_TIMEOUT:-600}; wall=${VMEM_WALL:-4000} ;;
 	esac
 	# A larger VMEM_TEST_TIMEOUT (qemu_boot boots three nested guests)
 	# must fit in the machine's wall limit.
 	[ "$wall" -lt $((tlimit + 300)) ] && wall=$((tlimit + 300))
 	append="vmemtest_timeout=$tlimit vmemtest_only=$(paste -sd, "$list")"
+	[ -n "${VMEM_FUZZ:-}" ] && append+=" vmemtest_fuzz=$VMEM_FUZZ"
 	[ "$params" != "-" ] && append+=" vmemtest_params=$params"
 	local t0=$SECONDS
 	"$top/scripts/boot-$emu.sh" "$top/.cache/kernels/$series/vmlinuz" "$dir/initrd.gz" \

@@ -24,6 +24,9 @@
 # concurrent ones run for real on VMX.  Two Bochs CPUs share its one
 # thread: the suite takes about twice as long (measured: ~12.5 min of
 # Bochs CPU time against about 6 for one CPU), which one line can afford.
+# The fuzzers (fuzz_calls, fuzz_state, fuzz_netlink) run on every QEMU
+# line and on one VMX line, 6.1-vmx-ept, with a budget of sequences that
+# is smaller under VMX (Bochs); make fuzz runs them longer.
 # 6.1-svm-la57 is a host with 5-level paging and protection keys (the
 # test machine's kernel runs with 5-level paging there): the nested page
 # tables must follow the host's paging depth and no guest may reach LA57,
@@ -33,10 +36,10 @@ VMEM_CONFIGS="
 6.1-svm-npt    6.1   qemu   EPYC,+svm,+npt   -  -
 6.12-svm-npt   6.12  qemu   EPYC,+svm,+npt   -  -
 6.1-vmx-ept    6.1   bochs  corei7_skylake_x -  pshare,share_saving,large_pages_events
-6.12-vmx-ept   6.12  bochs  corei7_skylake_x:2 -  boot_linux,boot_console,boot_ends,pshare,share_saving,large_pages_events,pool_limits
+6.12-vmx-ept   6.12  bochs  corei7_skylake_x:2 -  boot_linux,boot_console,boot_ends,pshare,share_saving,large_pages_events,pool_limits,fuzz_calls,fuzz_state,fuzz_netlink
 6.1-svm-shadow 6.1   qemu   EPYC,+svm,-npt   -  -
 6.1-svm-la57   6.1   qemu   EPYC,+svm,+npt,+pku,+la57  -  -
-6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare,share_saving,large_pages_events,pool_limits
+6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare,share_saving,large_pages_events,pool_limits,fuzz_calls,fuzz_state,fuzz_netlink
 "
 
 # Benchmark configurations (make bench): one line per machine.

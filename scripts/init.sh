@@ -22,7 +22,10 @@ timeout_s=$(arg timeout); : "${timeout_s:=120}"
 only=$(arg only | tr , ' ')
 params=$(arg params | tr , ' ')
 mode=$(arg mode); : "${mode:=test}"
+# The fuzzers' budget (selftests/lib/fz.h): make fuzz passes it.
+fuzz=$(arg fuzz)
 export VMEM_KO=/lib/vmem.ko VMEM_PARAMS="$params" VMEM_TEST_TIMEOUT=$timeout_s
+[ -n "$fuzz" ] && export VMEM_FUZZ="$fuzz"
 
 echo "@@VMEM BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 insmod "$VMEM_KO" $params

@@ -14,6 +14,11 @@
 # ran because the machine died fails too.  The machine itself is judged as
 # the pseudo-test "lifecycle": vmem loaded, unloaded without a leak, the
 # kernel log stayed clean outside tests and the run reached its end.
+# A fuzzer (selftests/lib/fz.h) prints "# fuzz: NAME seq N seed X" before
+# each sequence: a kernel report, a hang or a dead machine during a fuzzer
+# names the last seed.  A machine whose emulator ended on its own (boot-
+# qemu.sh's "@@HARNESS EMULATOR CRASHED") with no kernel report is an
+# emulator crash, reported as such, not as a vmem failure.
 
 function trouble(line) {
 	return line ~ /(Oops|BUG:|WARNING: CPU:|cut here|Kernel panic|general protection fault|kernel BUG|Call Trace:|soft lockup|hard LOCKUP|blocked for more than|self-detected stall|detected stalls|UBSAN:|KASAN:|vmem: leaked)/
@@ -35,7 +40,7 @@ function finish(t, rc, secs,    why) {
 	else if (oks[t] != plan[t])
 		why = "plan 1.." plan[t] " but " oks[t] " ok"
 	if (why != "")
-		result("FAIL", t, why)
+		result("FAIL", t, why seed[t])
 	else
 		result("PASS", t, oks[t] " cases, " secs "s")
 }
@@ -83,6 +88,7 @@ FILENAME == ARGV[1] {
 /^@@VMEM RMMOD rc=/ { rmmod = substr($3, 4) + 0; next }
 /^@@VMEM DONE/ { finished = 1; next }
 /^@@HARNESS TIMEOUT/ { timeout = 1; next }
+/^@@HARNESS EMULATOR CRASHED/ { emucrash = $0; sub(/^@@HARNESS EMULATOR CRASHED /, "", emucrash); next }
 
 {
 	if (indmesg) {
@@ -97,6 +103,10 @@ FILENAME == ARGV[1] {
 	}
 	if (cur == "")
 		next
+	if ($0 ~ /^# fuzz: [^ ]+ seq [0-9]+ seed /) {
+		seed[cur] = " (last fuzz seed " $NF ")"
+		next
+	}
 	if ($0 ~ /^1\.\.[0-9]+/) {
 		plan[cur] = substr($1, 4) + 0
 		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipwhy[cur] = ": " $0
@@ -110,8 +120,13 @@ FILENAME == ARGV[1] {
 
 END {
 	if (cur != "") {
-		why = bad[cur] != "" ? bad[cur] : (timeout ? "machine hung (harness timeout)" : "machine died during the test")
-		result("FAIL", cur, why)
+		if (bad[cur] != "")
+			why = bad[cur]
+		else if (emucrash != "")
+			why = "emulator crashed, not a vmem failure (" emucrash ")"
+		else
+			why = timeout ? "machine hung (harness timeout)" : "machine died during the test"
+		result("FAIL", cur, why seed[cur])
 	}
 	for (i = 1; i <= n; i++)
 		if (!done[order[i]])
@@ -121,7 +136,7 @@ END {
 	else if (insmod != 0 && life == "")
 		life = "insmod failed (rc=" insmod ")"
 	else if (life == "" && !finished)
-		life = timeout ? "machine hung (harness timeout)" : "run did not reach its end"
+		life = timeout ? "machine hung (harness timeout)" : emucrash != "" ? "emulator crashed (" emucrash ")" : "run did not reach its end"
 	else if (life == "" && rmmod != 0)
 		life = "rmmod failed (rc=" rmmod ")"
 	if (life != "")
