@@ -5,6 +5,7 @@
 #   make run           the demo: boot an emulated machine, load vmem, use it
 #   make bench         benchmarks in an emulated machine: vmem against KVM
 #   make qemu          QEMU 7.2 from Debian's source, cached in /var/cache/vmem
+#   make debug-kernel  the 6.12 debug kernel (lockdep, KASAN...), cached likewise
 #   make headers_install DESTDIR=... [PREFIX=/usr]
 #
 # Variables: KDIR (kernel build tree), CONFIG and TEST (narrow `make check`
@@ -21,7 +22,7 @@ PREFIX ?= /usr
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(shell cat $(TOP)/.cache/kernels/6.1/kdir 2>/dev/null))
 
-.PHONY: all module userspace selftests deps kernels check run bench qemu \
+.PHONY: all module userspace selftests deps kernels debug-kernel check run bench qemu \
 	headers_install clean help
 
 all: module userspace selftests
@@ -65,6 +66,11 @@ bench: deps kernels
 qemu: deps
 	@scripts/qemu-build.sh
 
+# The 6.12 debug kernel of the 6.12dbg-* lines, built once per machine into
+# /var/cache/vmem/kernel-debug (make check starts it by itself if needed).
+debug-kernel: deps
+	@scripts/debug-kernel.sh
+
 headers_install:
 	install -D -m 0644 include/uapi/linux/vmem.h \
 		$(DESTDIR)$(PREFIX)/include/linux/vmem.h
@@ -76,4 +82,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,12s/^# \{0,1\}//p' Makefile
+	@sed -n '3,13s/^# \{0,1\}//p' Makefile
