@@ -6,6 +6,7 @@
 #   make run           the demo: boot an emulated machine, load vmem, use it
 #   make bench         benchmarks in an emulated machine: vmem against KVM
 #   make qemu          QEMU 7.2 from Debian's source, cached in /var/cache/vmem
+#   make debug-kernel  the 6.12 debug kernel (lockdep, KASAN...), cached likewise
 #   make headers_install DESTDIR=... [PREFIX=/usr]
 #
 # Variables: KDIR (kernel build tree), CONFIG and TEST (narrow `make check`
@@ -23,7 +24,7 @@ PREFIX ?= /usr
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(shell cat $(TOP)/.cache/kernels/6.1/kdir 2>/dev/null))
 
-.PHONY: all module userspace selftests deps kernels check fuzz run bench qemu \
+.PHONY: all module userspace selftests deps kernels debug-kernel check fuzz run bench qemu \
 	headers_install clean help
 
 all: module userspace selftests
@@ -75,6 +76,11 @@ bench: deps kernels
 # once per machine into /var/cache/vmem/qemu (Documentation/qemu.rst).
 qemu: deps
 	@scripts/qemu-build.sh
+
+# The 6.12 debug kernel of the 6.12dbg-* lines, built once per machine into
+# /var/cache/vmem/kernel-debug (make check starts it by itself if needed).
+debug-kernel: deps
+	@scripts/debug-kernel.sh
 
 headers_install:
 	install -D -m 0644 include/uapi/linux/vmem.h \

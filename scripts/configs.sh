@@ -32,6 +32,12 @@
 # tables must follow the host's paging depth and no guest may reach LA57,
 # PKE or its VMM's PKRU (x86_escape).  It is a QEMU line, so it runs in
 # the QEMU lane, which ends well before the Bochs lanes do.
+# Kernel series 6.12dbg is Debian's 6.12 source built by
+# scripts/debug-kernel.sh with lockdep, KASAN, UBSAN, the atomic-sleep,
+# list and object checks and kmemleak (scripts/debug-kernel.config); any
+# report of theirs fails the test that was running.  The two 6.12dbg lines
+# come last: check.sh starts that kernel's build in the background, and
+# the QEMU lane reaches them after the four other QEMU lines.
 VMEM_CONFIGS="
 6.1-svm-npt    6.1   qemu   EPYC,+svm,+npt   -  -
 6.12-svm-npt   6.12  qemu   EPYC,+svm,+npt   -  -
@@ -40,6 +46,8 @@ VMEM_CONFIGS="
 6.1-svm-shadow 6.1   qemu   EPYC,+svm,-npt   -  -
 6.1-svm-la57   6.1   qemu   EPYC,+svm,+npt,+pku,+la57  -  -
 6.1-vmx-shadow 6.1   bochs  corei7_skylake_x tdp=0  boot_linux,boot_console,boot_ends,pshare,share_saving,large_pages_events,pool_limits,fuzz_calls,fuzz_state,fuzz_netlink
+6.12dbg-svm-npt    6.12dbg qemu EPYC,+svm,+npt  -  -
+6.12dbg-svm-shadow 6.12dbg qemu EPYC,+svm,-npt  -  -
 "
 
 # Benchmark configurations (make bench): one line per machine.

@@ -79,6 +79,18 @@ bench)
 	;;
 esac
 
+# A kernel with kmemleak (the debug lines): what is unreferenced now, while
+# vmem is still loaded to name its allocation sites.  A suspect must stay
+# unreferenced and unchanged from one scan to the next: two scans.
+leaks=/sys/kernel/debug/kmemleak
+if [ -e "$leaks" ]; then
+	echo scan >"$leaks"
+	echo scan >"$leaks"
+	echo "@@VMEM KMEMLEAK-BEGIN"
+	cat "$leaks"
+	echo "@@VMEM KMEMLEAK-END"
+fi
+
 echo "@@VMEM DMESG-BEGIN"
 dmesg
 echo "@@VMEM DMESG-END"

@@ -11,17 +11,25 @@
 # A test passes when it exited 0 with a TAP plan whose every case reported
 # ok.  An oops, WARN, BUG, panic or lockup while it ran, a timeout, a
 # missing plan or a machine that never came back fail it; a test that never
-# ran because the machine died fails too.  The machine itself is judged as
+# ran because the machine died fails too.  Lockdep, KASAN, UBSAN and the
+# other debug-kernel reports count as trouble on every line.  The machine itself is judged as
 # the pseudo-test "lifecycle": vmem loaded, unloaded without a leak, the
-# kernel log stayed clean outside tests and the run reached its end.
+# kernel log stayed clean outside tests, kmemleak (where the kernel has it)
+# found nothing vmem allocated unreferenced, and the run reached its end.
 # A fuzzer (selftests/lib/fz.h) prints "# fuzz: NAME seq N seed X" before
 # each sequence: a kernel report, a hang or a dead machine during a fuzzer
 # names the last seed.  A machine whose emulator ended on its own (boot-
 # qemu.sh's "@@HARNESS EMULATOR CRASHED") with no kernel report is an
 # emulator crash, reported as such, not as a vmem failure.
 
+# The debug kernel's checkers (lockdep, KASAN, UBSAN, atomic sleep, list
+# and object debugging) report with "BUG:", a "WARNING:" heading or their
+# own prefix; "WARNING:" counts where it opens the message (the SRSO boot
+# notice has it in the middle).
 function trouble(line) {
-	return line ~ /(Oops|BUG:|WARNING: CPU:|cut here|Kernel panic|general protection fault|kernel BUG|Call Trace:|soft lockup|hard LOCKUP|blocked for more than|self-detected stall|detected stalls|UBSAN:|KASAN:|vmem: leaked)/
+	return line ~ /(Oops|BUG:|WARNING: CPU:|cut here|Kernel panic|general protection fault|kernel BUG|Call Trace:|soft lockup|hard LOCKUP|blocked for more than|self-detected stall|detected stalls|UBSAN:|KASAN:|vmem: leaked)/ ||
+		line ~ /(^|\] )(WARNING: |INFO: trying to register non-static key)/ ||
+		line ~ /(sleeping function called from invalid context|scheduling while atomic|ODEBUG: |list_(add|del) corruption|DEBUG_LOCKS_WARN_ON)/
 }
 
 function finish(t, rc, secs,    why) {
@@ -55,6 +63,7 @@ BEGIN {
 	while ((getline name < list) > 0)
 		if (name != "") order[++n] = name
 	cur = ""; kcur = ""; dcur = ""; indmesg = 0; booted = 0; insmod = -1; rmmod = -1; finished = 0
+	inleak = 0; leakobj = ""; leakvmem = 0
 	timeout = 0; life = ""
 }
 
@@ -83,6 +92,12 @@ FILENAME == ARGV[1] {
 	cur = ""
 	next
 }
+/^@@VMEM KMEMLEAK-BEGIN/ { inleak = 1; next }
+/^@@VMEM KMEMLEAK-END/ {
+	inleak = 0
+	if (leakobj != "" && leakvmem && life == "") life = "kmemleak: " leakobj " allocated by vmem"
+	next
+}
 /^@@VMEM DMESG-BEGIN/ { indmesg = 1; next }
 /^@@VMEM DMESG-END/ { indmesg = 0; next }
 /^@@VMEM RMMOD rc=/ { rmmod = substr($3, 4) + 0; next }
@@ -91,6 +106,16 @@ FILENAME == ARGV[1] {
 /^@@HARNESS EMULATOR CRASHED/ { emucrash = $0; sub(/^@@HARNESS EMULATOR CRASHED /, "", emucrash); next }
 
 {
+	if (inleak) {
+		# One block per suspect: it counts when vmem is on its
+		# allocation trace (the kernel's own suspects are not ours).
+		if ($0 ~ /unreferenced object/) {
+			if (leakobj != "" && leakvmem && life == "") life = "kmemleak: " leakobj " allocated by vmem"
+			leakobj = $0; sub(/^ */, "", leakobj); leakvmem = 0
+		} else if ($0 ~ /\[vmem\]/)
+			leakvmem = 1
+		next
+	}
 	if (indmesg) {
 		# The kernel log again, with what was below the console level.
 		if ($0 ~ /vmemtest: BEGIN /) dcur = $NF
