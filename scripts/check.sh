@@ -54,6 +54,20 @@ rm -f "$build"/logs/build-*.results
 if [ -n "$dbg_series" ]; then
 	"$top/scripts/debug-kernel.sh" >"$build/logs/debug-kernel.log" 2>&1 &
 fi
+# QEMU with the vmem accelerator (scripts/qemu-build.sh, cached outside
+# the clone like the debug kernel) for the qemu_* tests: built in the
+# background too, when a QEMU line may run one; the first line that needs
+# it waits for it (run_config).
+want_qemu=0
+if printf '%s\n' "${cfgs[@]}" | awk '$3 == "qemu"' | grep -q . &&
+	{ [ ${#want_tests[@]} -eq 0 ] || printf '%s\n' "${want_tests[@]}" | grep -q '^qemu_'; }; then
+	want_qemu=1
+fi
+rm -f "$build/logs/qemu-build.rc"
+if [ $want_qemu -eq 1 ] && [ -z "${VMEM_QEMU_BIN:-}" ]; then
+	( "$top/scripts/qemu-build.sh" >"$build/logs/qemu-build.log" 2>&1
+	  echo $? >"$build/logs/qemu-build.rc" ) &
+fi
 [ -z "$dist_series" ] || "$top/scripts/kernels.sh" $dist_series || exit 1
 results=$build/logs/results.txt
 : >"$results"
@@ -131,6 +145,20 @@ else
 	echo "RESULT FAIL build/userspace-selftests see $build/logs/*-build.log" >>"$results"
 fi
 
+# The background QEMU build's end; its result joins the report once.
+wait_qemu_build() {
+	local out=$build/logs/build-qemu.results rc
+	[ -n "${VMEM_QEMU_BIN:-}" ] && return
+	while [ ! -f "$build/logs/qemu-build.rc" ]; do sleep 5; done
+	[ -f "$out" ] && return
+	rc=$(cat "$build/logs/qemu-build.rc")
+	if [ "$rc" = 0 ]; then
+		echo "RESULT PASS build/qemu-accel $("$top/scripts/qemu-build.sh" --prefix)" >"$out"
+	else
+		echo "RESULT FAIL build/qemu-accel see $build/logs/qemu-build.log" >"$out"
+	fi
+}
+
 # ---- boots ----------------------------------------------------------------
 run_config() {	# name series emu cpu params skip
 	local name=$1 series=$2 emu=$3 cpu=$4 params=$5 skip=$6
@@ -169,6 +197,7 @@ run_config() {	# name series emu cpu params skip
 	# a development build): some 19 MB more initramfs, so only when a
 	# qemu_* test is in the list.  Without it they skip.
 	if [ "$emu" = qemu ] && grep -q '^qemu_' "$list"; then
+		wait_qemu_build
 		"$top/scripts/qemu-into-initramfs.sh" "$dir/extra" >"$dir/qemu-into-initramfs.log" 2>&1 ||
 			echo "check: $name: no QEMU for the qemu_* tests (see $dir/qemu-into-initramfs.log)" >&2
 	fi
@@ -181,8 +210,10 @@ run_config() {	# name series emu cpu params skip
 	# itself and reached 3000 s while the four QEMU lines and another
 	# Bochs line ran beside it: 4000 leaves room, and a hung machine
 	# still ends, with the builds before it, well inside CI's 90 minutes.
+	# A QEMU line's 1800 s has room for qemu_boot's own 1200
+	# (selftests/timeouts) beside some 600 s of other tests.
 	case $emu in
-	qemu) tlimit=${VMEM_TEST_TIMEOUT:-180}; wall=${VMEM_WALL:-900} ;;
+	qemu) tlimit=${VMEM_TEST_TIMEOUT:-180}; wall=${VMEM_WALL:-1800} ;;
 	bochs) tlimit=${VMEM_TEST_TIMEOUT:-600}; wall=${VMEM_WALL:-4000} ;;
 	esac
 	# KASAN, lockdep and the other checkers slow the debug kernel down.
