@@ -174,6 +174,14 @@ run_config() {	# name series emu cpu params skip
 	fi
 	# Tests this configuration leaves out (configs.sh says why).
 	: >"$dir/excluded.txt"
+	# "only:a,b,..." keeps just those tests (in the suite's order): the
+	# others are left out, unless -t named them.
+	if [ "${skip#only:}" != "$skip" ] && [ ${#want_tests[@]} -gt 0 ]; then
+		skip=-
+	elif [ "${skip#only:}" != "$skip" ]; then
+		skip=$(grep -vxF -f <(tr , '\n' <<<"${skip#only:}") "$list" | paste -sd,)
+		[ -n "$skip" ] || skip=-
+	fi
 	if [ "$skip" != "-" ]; then
 		for t in ${skip//,/ }; do
 			grep -qx "$t" "$list" || continue
