@@ -38,13 +38,16 @@ echo "@@VMEM INSMOD rc=$?"
 run_one() {	# test seconds
 	setsid "/tests/$1" &
 	pid=$!
+	# The watchdog holds none of our output open: a sleep it leaves
+	# behind (a TERM before its trap is set) must not keep a reader of
+	# our stdout waiting for the whole limit.
 	(
+		trap 'kill $s 2>/dev/null; exit 0' TERM
 		sleep "$2" &
 		s=$!
-		trap 'kill $s; exit 0' TERM
 		wait $s
 		kill -KILL -- "-$pid"
-	) 2>/dev/null &
+	) >/dev/null 2>&1 &
 	dog=$!
 	wait "$pid"
 	rc=$?

@@ -35,13 +35,16 @@ done
 run_one() {	# program seconds output-file
 	setsid "$1" >"$3" 2>&1 </dev/null &
 	pid=$!
+	# The watchdog holds none of our output open: a sleep it leaves
+	# behind (a TERM before its trap is set) must not keep a reader of
+	# our stdout waiting for the whole limit.
 	(
+		trap 'kill $s 2>/dev/null; exit 0' TERM
 		sleep "$2" &
 		s=$!
-		trap 'kill $s; exit 0' TERM
 		wait $s
 		kill -KILL -- "-$pid"
-	) 2>/dev/null &
+	) >/dev/null 2>&1 &
 	dog=$!
 	wait "$pid"
 	rc=$?
